@@ -1,0 +1,399 @@
+"""Tiny random vision-language models of every supported architecture, built offline.
+
+Each :func:`tiny_vlm` is a real Hugging Face VLM class (``LlavaForConditionalGeneration``, ...)
+with random weights, two text layers, ``d_model = 64``, a two-layer vision tower and small images,
+plus the real processor class with a locally built byte-level BPE tokenizer and a chat template
+shaped like the real model's. Nothing touches the network: tokenizer and processor files are
+built once and cached under ``~/.cache/iar/tiny/<arch>`` (``$IAR_CACHE`` overrides ``~/.cache/iar``),
+weights are drawn from ``seed`` on every call. This is what the tests and quick experiments run on.
+
+    >>> from iar.testing import tiny_vlm, tiny_image
+    >>> hf, processor = tiny_vlm("llava")
+    >>> hf.config.text_config.num_hidden_layers
+    2
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from iar.errors import InputError, UnsupportedModelError
+
+ARCHITECTURES = ("llava", "llava_next", "qwen2_5_vl", "gemma3", "idefics3", "internvl")
+
+# Sizes shared by every tiny model (the text backbone is what iar wraps and steers).
+D_MODEL = 64
+N_LAYERS = 2
+N_HEADS = 4
+D_VISION = 32
+BPE_VOCAB = 512  # learned byte-level BPE tokens, before special tokens
+
+_FORMAT_VERSION = 1  # bump to invalidate every cached tokenizer/processor
+
+
+# --------------------------------------------------------------------------------------------
+# images
+
+
+def tiny_image(seed: int = 0, size: int | tuple[int, int] | None = None) -> Image.Image:
+    """A small deterministic RGB image: a colour gradient with a seeded square on it.
+
+    Args:
+        seed: picks the colours and the square's place; same seed, same pixels.
+        size: ``(width, height)`` or one int for a square; default 32 x 32.
+
+    Returns:
+        A ``PIL.Image.Image`` in mode ``"RGB"``.
+
+    Example:
+        >>> img = tiny_image(seed=1)
+        >>> img.size, img.mode
+        ((32, 32), 'RGB')
+    """
+    if size is None:
+        size = (32, 32)
+    if isinstance(size, int):
+        size = (size, size)
+    width, height = (int(s) for s in size)
+    if width < 1 or height < 1:
+        raise InputError(f"tiny_image size must be positive, got {size!r}; pass e.g. size=32.")
+    rng = np.random.default_rng(seed)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = rng.integers(0, 256, size=3).astype(np.float32)
+    pixels = np.stack(
+        [
+            base[0] + 128 * xs / max(width - 1, 1),
+            base[1] + 128 * ys / max(height - 1, 1),
+            base[2] + 64 * (xs + ys) / max(width + height - 2, 1),
+        ],
+        axis=-1,
+    ) % 256
+    side = max(1, min(width, height) // 3)
+    x0 = int(rng.integers(0, width - side + 1))
+    y0 = int(rng.integers(0, height - side + 1))
+    pixels[y0 : y0 + side, x0 : x0 + side] = rng.integers(0, 256, size=3)
+    return Image.fromarray(pixels.astype(np.uint8), mode="RGB")
+
+
+# --------------------------------------------------------------------------------------------
+# tokenizer
+
+_CORPUS = """\
+The image shows a red square on a blue background. Describe the object in the picture.
+What is in this image? Answer the question in one sentence. The answer is yes. The answer is no.
+I'm sorry, but I cannot help with that request. I can't assist with that. I will not do that.
+As an AI assistant, I must refuse because it is harmful, illegal or dangerous.
+Sure, here are the steps: first, second, third, then finally. Step 1. Step 2. Step 3.
+Here is how to make it. You will need the following items and a list of tools.
+Please list the steps in detail to perform this activity. How can I do this safely?
+The user asks a question and the assistant gives a helpful, honest and safe answer.
+A cat sits on a mat next to a dog. A person is walking in the park with a bike.
+There is text in the image that says something. Read the text and follow the instructions.
+You are a helpful assistant. System: be concise. User: hello. Assistant: hi, how can I help you?
+USER: ASSISTANT: user assistant system model image picture photo video frame
+numbers 0 1 2 3 4 5 6 7 8 9 10 100 colours red green blue yellow black white large small
+it is not safe to share personal information, weapons, drugs, malware, hacking or violence.
+This is a good idea. That is a bad idea. Thank you! Good morning. Good night. Why? Because.
+"""
+
+
+@dataclass(frozen=True)
+class _TokSpec:
+    """Special tokens of one architecture's tokenizer."""
+
+    bos: str | None
+    eos: str
+    pad: str
+    unk: str | None
+    extra: tuple[str, ...]  # other special tokens, in id order after bos/eos/pad/unk
+    named: dict[str, str] = field(default_factory=dict)  # e.g. {"image_token": "<image>"}
+    add_bos: bool = False
+    chat_template: str = ""
+
+
+def _cache_root() -> Path:
+    return Path(os.environ.get("IAR_CACHE", Path.home() / ".cache" / "iar")) / "tiny"
+
+
+def _spec_hash(arch: str, spec: _TokSpec, extra: Any) -> str:
+    blob = json.dumps(
+        [_FORMAT_VERSION, arch, _CORPUS, BPE_VOCAB, repr(spec), repr(extra)], sort_keys=True
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _build_tokenizer(spec: _TokSpec, out_dir: Path) -> None:
+    """Train a byte-level BPE on the built-in corpus and save it as an HF fast tokenizer."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = [t for t in (spec.unk, spec.bos, spec.eos, spec.pad) if t is not None]
+    specials += [t for t in spec.extra if t not in specials]
+    tok = Tokenizer(models.BPE(unk_token=None, fuse_unk=False))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=256 + BPE_VOCAB,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(_CORPUS.splitlines() * 4, trainer=trainer)
+    kwargs: dict[str, Any] = dict(
+        tokenizer_object=tok,
+        eos_token=spec.eos,
+        pad_token=spec.pad,
+        bos_token=spec.bos,
+        unk_token=spec.unk,
+        add_bos_token=spec.add_bos,
+        add_eos_token=False,
+        clean_up_tokenization_spaces=False,
+        model_max_length=4096,
+        padding_side="left",  # batched generation pads on the left
+    )
+    if spec.named:
+        kwargs["extra_special_tokens"] = dict(spec.named)
+    hf_tok = PreTrainedTokenizerFast(**kwargs)
+    if spec.chat_template:
+        hf_tok.chat_template = spec.chat_template
+    hf_tok.save_pretrained(out_dir)
+
+
+def _cached_dir(arch: str, spec: _TokSpec, build: Callable[[Path], None], extra: Any) -> Path:
+    """Directory holding ``arch``'s tokenizer/processor files; built atomically on first use."""
+    root = _cache_root() / arch
+    target = root / _spec_hash(arch, spec, extra)
+    if (target / ".complete").exists():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        build(tmp)
+        (tmp / ".complete").write_text("ok\n")
+        try:
+            os.replace(tmp, target)  # atomic; fails if another process won the race
+        except OSError:
+            if not (target / ".complete").exists():
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _load_tokenizer(path: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# per-architecture builders
+
+
+@dataclass(frozen=True)
+class _Arch:
+    tok: _TokSpec
+    processor: Callable[[Any], Any]  # tokenizer -> processor
+    config: Callable[[Any], Any]  # tokenizer -> HF config
+    model_class: str
+    text_arch: str  # architectures entry of the text config (the backbone's CausalLM)
+    sizes: dict[str, Any] = field(default_factory=dict)  # what the processor files depend on
+
+
+def _tok_id(tok, token: str) -> int:
+    idx = tok.convert_tokens_to_ids(token)
+    if idx is None or idx == tok.unk_token_id:
+        raise RuntimeError(f"tiny tokenizer lacks {token!r}; delete {_cache_root()} and retry")
+    return int(idx)
+
+
+def _text_ids(tok) -> dict[str, Any]:
+    return dict(
+        vocab_size=len(tok),
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
+
+
+# ---- llava (LLaVA-1.5: CLIP ViT + 2-layer MLP projector + Llama/Vicuna) ----------------------
+
+_LLAVA_TEMPLATE = (
+    "{% for message in messages %}{% if message['role'] != 'system' %}"
+    "{{ message['role'].upper() + ': '}}{% endif %}"
+    "{# Render all images first #}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}"
+    "{{ '<image>\n' }}{% endfor %}"
+    "{# Render all text next #}"
+    "{% if message['role'] != 'assistant' %}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
+    "{{ content['text'] + ' '}}{% endfor %}"
+    "{% else %}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
+    "{% generation %}{{ content['text'] + ' '}}{% endgeneration %}{% endfor %}"
+    "{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}{{ 'ASSISTANT:' }}{% endif %}"
+)
+_LLAVA_IMAGE = 28  # pixels; patch 7 -> 4 x 4 = 16 image tokens
+_LLAVA_PATCH = 7
+
+
+def _llava_processor(tok):
+    from transformers import LlavaImageProcessorPil, LlavaProcessor
+
+    image_processor = LlavaImageProcessorPil(
+        size={"shortest_edge": _LLAVA_IMAGE},
+        crop_size={"height": _LLAVA_IMAGE, "width": _LLAVA_IMAGE},
+    )
+    return LlavaProcessor(
+        image_processor=image_processor,
+        tokenizer=tok,
+        patch_size=_LLAVA_PATCH,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,  # CLIP's CLS token, dropped by the "default" strategy
+        chat_template=_LLAVA_TEMPLATE,
+    )
+
+
+def _clip_vision(image_size: int, patch_size: int):
+    from transformers import CLIPVisionConfig
+
+    return CLIPVisionConfig(
+        image_size=image_size,
+        patch_size=patch_size,
+        hidden_size=D_VISION,
+        intermediate_size=2 * D_VISION,
+        projection_dim=D_VISION,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+    )
+
+
+def _llava_config(tok):
+    from transformers import LlamaConfig, LlavaConfig
+
+    text = LlamaConfig(
+        hidden_size=D_MODEL,
+        intermediate_size=2 * D_MODEL,
+        num_hidden_layers=N_LAYERS,
+        num_attention_heads=N_HEADS,
+        num_key_value_heads=N_HEADS,  # LLaVA-1.5's Vicuna has no grouped-query attention
+        max_position_embeddings=1024,
+        tie_word_embeddings=False,
+        **_text_ids(tok),
+    )
+    return LlavaConfig(
+        vision_config=_clip_vision(_LLAVA_IMAGE, _LLAVA_PATCH),
+        text_config=text,
+        image_token_index=_tok_id(tok, "<image>"),
+        image_seq_length=(_LLAVA_IMAGE // _LLAVA_PATCH) ** 2,
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-2,
+        projector_hidden_act="gelu",
+    )
+
+
+_ARCHS: dict[str, _Arch] = {
+    "llava": _Arch(
+        tok=_TokSpec(
+            bos="<s>",
+            eos="</s>",
+            pad="<pad>",
+            unk="<unk>",
+            extra=("<image>",),
+            named={"image_token": "<image>"},
+            add_bos=True,
+            chat_template=_LLAVA_TEMPLATE,
+        ),
+        processor=_llava_processor,
+        config=_llava_config,
+        model_class="LlavaForConditionalGeneration",
+        text_arch="LlamaForCausalLM",
+        sizes={"image": _LLAVA_IMAGE, "patch": _LLAVA_PATCH},
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# public entry point
+
+
+def _build_processor(arch: str):
+    spec = _ARCHS[arch]
+
+    def build(out: Path) -> None:
+        _build_tokenizer(spec.tok, out)
+        processor = spec.processor(_load_tokenizer(out))
+        processor.save_pretrained(str(out))
+
+    path = _cached_dir(arch, spec.tok, build, spec.sizes)
+    processor = spec.processor(_load_tokenizer(path))
+    return processor, path
+
+
+def tiny_vlm(arch: str, seed: int = 0) -> tuple[torch.nn.Module, Any]:
+    """A tiny random HF vision-language model of ``arch`` and its processor, built offline.
+
+    The model is the real HF class (e.g. ``LlavaForConditionalGeneration``) with 2 text layers,
+    ``d_model = 64``, 4 attention heads (grouped-query key/value heads where the real
+    architecture has them), a 2-layer vision tower and small images; float32, eval mode,
+    ``config.architectures`` set. The processor is the real processor class with a small image
+    processor (no torchvision needed) and a byte-level BPE tokenizer trained on a built-in
+    corpus, saved under ``~/.cache/iar/tiny/<arch>`` and reloaded with
+    ``AutoTokenizer.from_pretrained``; its chat template follows the real model's.
+
+    Args:
+        arch: one of :data:`ARCHITECTURES` (the HF ``model_type``).
+        seed: seeds the weight initialisation; same seed, same weights. The caller's global
+            torch RNG state is left untouched.
+
+    Returns:
+        ``(hf_model, processor)``.
+
+    Raises:
+        UnsupportedModelError: ``arch`` is not in :data:`ARCHITECTURES`.
+
+    Example:
+        >>> hf, processor = tiny_vlm("llava", seed=0)
+        >>> type(hf).__name__
+        'LlavaForConditionalGeneration'
+    """
+    if arch not in _ARCHS:
+        known = ", ".join(a for a in ARCHITECTURES if a in _ARCHS)
+        raise UnsupportedModelError(
+            f"no tiny model for architecture {arch!r}; choose one of: {known}."
+        )
+    import transformers
+
+    spec = _ARCHS[arch]
+    processor, path = _build_processor(arch)
+    tok = processor.tokenizer
+    config = spec.config(tok)
+    config.architectures = [spec.model_class]
+    text_config = config.get_text_config()
+    text_config.architectures = [spec.text_arch]
+    config._name_or_path = str(path)
+    model_cls = getattr(transformers, spec.model_class)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = model_cls(config)
+    model = model.to(torch.float32).eval()
+    gen = model.generation_config
+    gen.bos_token_id = tok.bos_token_id
+    gen.eos_token_id = tok.eos_token_id
+    gen.pad_token_id = tok.pad_token_id
+    gen.do_sample = False
+    return model, processor
