@@ -105,6 +105,7 @@ You are a helpful assistant. System: be concise. User: hello. Assistant: hi, how
 USER: ASSISTANT: user assistant system model image picture photo video frame
 numbers 0 1 2 3 4 5 6 7 8 9 10 100 colours red green blue yellow black white large small
 it is not safe to share personal information, weapons, drugs, malware, hacking or violence.
+[INST] Describe this image. [/INST] <<SYS>> You are helpful. <</SYS>> Image-1: Frame1: Answer:
 This is a good idea. That is a bad idea. Thank you! Good morning. Good night. Why? Because.
 """
 
@@ -306,6 +307,72 @@ def _llava_config(tok):
     )
 
 
+# ---- llava_next (LLaVA-NeXT / 1.6 Mistral: CLIP ViT, any-resolution tiles + Mistral) --------
+
+_LLAVA_NEXT_TEMPLATE = (
+    "{% for message in messages %}{% if message['role'] == 'system' %}"
+    "{{ '<<SYS>>\n' + message['content'][0]['text'] + '\n<</SYS>>\n\n' }}"
+    "{% elif message['role'] == 'user' %}{{ '[INST] ' }}"
+    "{# Render all images first #}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}"
+    "{{ '<image>\n' }}{% endfor %}"
+    "{# Render all text next #}"
+    "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}"
+    "{{ content['text'] }}{% endfor %}{{' [/INST]' }}"
+    "{% elif message['role'] == 'assistant' %}{{ ' ' + message['content'][0]['text'] + '</s> '}}"
+    "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}"
+    "{% endif %}{% endfor %}"
+)
+# The real 336-px grid [[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]] scaled to 28 px:
+# a 32 x 32 image becomes a 2 x 2 tile grid plus the base image (88 image tokens).
+_NEXT_PINPOINTS = [[28, 56], [56, 28], [56, 56], [84, 28], [28, 84]]
+
+
+def _llava_next_processor(tok):
+    from transformers import LlavaNextImageProcessorPil, LlavaNextProcessor
+
+    image_processor = LlavaNextImageProcessorPil(
+        size={"shortest_edge": _LLAVA_IMAGE},
+        crop_size={"height": _LLAVA_IMAGE, "width": _LLAVA_IMAGE},
+        image_grid_pinpoints=_NEXT_PINPOINTS,
+    )
+    return LlavaNextProcessor(
+        image_processor=image_processor,
+        tokenizer=tok,
+        patch_size=_LLAVA_PATCH,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
+        chat_template=_LLAVA_NEXT_TEMPLATE,
+    )
+
+
+def _llava_next_config(tok):
+    from transformers import LlavaNextConfig, MistralConfig
+
+    text = MistralConfig(
+        hidden_size=D_MODEL,
+        intermediate_size=2 * D_MODEL,
+        num_hidden_layers=N_LAYERS,
+        num_attention_heads=N_HEADS,
+        num_key_value_heads=2,  # Mistral-7B: grouped-query attention (32 heads, 8 kv heads)
+        head_dim=D_MODEL // N_HEADS,
+        max_position_embeddings=1024,
+        sliding_window=None,
+        tie_word_embeddings=False,
+        **_text_ids(tok),
+    )
+    return LlavaNextConfig(
+        vision_config=_clip_vision(_LLAVA_IMAGE, _LLAVA_PATCH),
+        text_config=text,
+        image_token_index=_tok_id(tok, "<image>"),
+        image_grid_pinpoints=_NEXT_PINPOINTS,
+        image_seq_length=(_LLAVA_IMAGE // _LLAVA_PATCH) ** 2,
+        vision_feature_select_strategy="default",
+        vision_feature_layer=-2,
+        projector_hidden_act="gelu",
+    )
+
+
 _ARCHS: dict[str, _Arch] = {
     "llava": _Arch(
         tok=_TokSpec(
@@ -323,6 +390,23 @@ _ARCHS: dict[str, _Arch] = {
         model_class="LlavaForConditionalGeneration",
         text_arch="LlamaForCausalLM",
         sizes={"image": _LLAVA_IMAGE, "patch": _LLAVA_PATCH},
+    ),
+    "llava_next": _Arch(
+        tok=_TokSpec(
+            bos="<s>",
+            eos="</s>",
+            pad="<pad>",
+            unk="<unk>",
+            extra=("<image>",),
+            named={"image_token": "<image>"},
+            add_bos=True,
+            chat_template=_LLAVA_NEXT_TEMPLATE,
+        ),
+        processor=_llava_next_processor,
+        config=_llava_next_config,
+        model_class="LlavaNextForConditionalGeneration",
+        text_arch="MistralForCausalLM",
+        sizes={"image": _LLAVA_IMAGE, "patch": _LLAVA_PATCH, "pinpoints": _NEXT_PINPOINTS},
     ),
 }
 
