@@ -15,6 +15,7 @@ weights are drawn from ``seed`` on every call. This is what the tests and quick 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -373,6 +374,119 @@ def _llava_next_config(tok):
     )
 
 
+# ---- qwen2_5_vl (Qwen2.5-VL: windowed ViT with 2 x 2 patch merger + Qwen2 with 3-D rope) -----
+
+_QWEN_TEMPLATE = (
+    "{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
+    "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}"
+    "{% set image_count.value = image_count.value + 1 %}"
+    "{% if add_vision_id %}Picture {{ image_count.value }}: {% endif %}"
+    "<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif content['type'] == 'video' or 'video' in content %}"
+    "{% set video_count.value = video_count.value + 1 %}"
+    "{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}"
+    "<|vision_start|><|video_pad|><|vision_end|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n"
+    "{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+_QWEN_PATCH = 7  # real: 14; with the 2 x 2 merger a 56 x 56 image gives 4 x 4 = 16 image tokens
+_QWEN_MIN_PIXELS = 56 * 56
+_QWEN_MAX_PIXELS = 112 * 112
+
+
+@contextlib.contextmanager
+def _without_video_processor():
+    """Let a processor be built with ``video_processor=None`` when torchvision is absent.
+
+    transformers checks every sub-processor's class; without torchvision the video processor
+    base class is not importable from ``transformers`` and the check fails even for ``None``.
+    Within this block a ``None`` video processor is accepted; all other checks run unchanged.
+    """
+    from transformers.processing_utils import ProcessorMixin
+
+    original = ProcessorMixin.check_argument_for_proper_class
+
+    def check(self, argument_name, argument):
+        if argument is None and argument_name == "video_processor":
+            return None
+        return original(self, argument_name, argument)
+
+    ProcessorMixin.check_argument_for_proper_class = check
+    try:
+        yield
+    finally:
+        ProcessorMixin.check_argument_for_proper_class = original
+
+
+def _qwen2_5_vl_processor(tok):
+    from transformers import Qwen2_5_VLProcessor, Qwen2VLImageProcessorPil
+
+    image_processor = Qwen2VLImageProcessorPil(
+        size={"shortest_edge": _QWEN_MIN_PIXELS, "longest_edge": _QWEN_MAX_PIXELS},
+        patch_size=_QWEN_PATCH,
+        temporal_patch_size=2,
+        merge_size=2,
+    )
+    # The real processor also holds a video processor, which needs torchvision (absent here).
+    with _without_video_processor():
+        return Qwen2_5_VLProcessor(
+            image_processor=image_processor,
+            tokenizer=tok,
+            video_processor=None,
+            chat_template=_QWEN_TEMPLATE,
+        )
+
+
+def _qwen2_5_vl_config(tok):
+    from transformers import Qwen2_5_VLConfig
+
+    head_dim = D_MODEL // N_HEADS
+    text = dict(
+        hidden_size=D_MODEL,
+        intermediate_size=2 * D_MODEL,
+        num_hidden_layers=N_LAYERS,
+        num_attention_heads=N_HEADS,
+        num_key_value_heads=2,  # Qwen2.5-VL-7B: 28 heads, 4 kv heads
+        max_position_embeddings=1024,
+        # 3-D rope: temporal/height/width sections of the head's rotary half (real: 16, 24, 24)
+        rope_parameters={
+            "rope_type": "default",
+            "rope_theta": 1_000_000.0,
+            "mrope_section": [2, 3, 3],
+        },
+        tie_word_embeddings=False,
+        **_text_ids(tok),
+    )
+    assert sum(text["rope_parameters"]["mrope_section"]) == head_dim // 2
+    vision = dict(
+        depth=2,
+        hidden_size=D_VISION,
+        intermediate_size=2 * D_VISION,
+        num_heads=4,
+        out_hidden_size=D_MODEL,
+        patch_size=_QWEN_PATCH,
+        spatial_merge_size=2,
+        temporal_patch_size=2,
+        window_size=2 * 2 * _QWEN_PATCH,  # 2 x 2 merged tokens per window: a 56-px image has 4
+        fullatt_block_indexes=[1],  # block 0 windowed, block 1 full, as the real model alternates
+    )
+    return Qwen2_5_VLConfig(
+        text_config=text,
+        vision_config=vision,
+        image_token_id=_tok_id(tok, "<|image_pad|>"),
+        video_token_id=_tok_id(tok, "<|video_pad|>"),
+        vision_start_token_id=_tok_id(tok, "<|vision_start|>"),
+        vision_end_token_id=_tok_id(tok, "<|vision_end|>"),
+        tie_word_embeddings=False,
+    )
+
+
 _ARCHS: dict[str, _Arch] = {
     "llava": _Arch(
         tok=_TokSpec(
@@ -408,6 +522,28 @@ _ARCHS: dict[str, _Arch] = {
         text_arch="MistralForCausalLM",
         sizes={"image": _LLAVA_IMAGE, "patch": _LLAVA_PATCH, "pinpoints": _NEXT_PINPOINTS},
     ),
+    "qwen2_5_vl": _Arch(
+        tok=_TokSpec(
+            bos=None,
+            eos="<|im_end|>",
+            pad="<|endoftext|>",
+            unk=None,
+            extra=(
+                "<|im_start|>",
+                "<|vision_start|>",
+                "<|vision_end|>",
+                "<|image_pad|>",
+                "<|video_pad|>",
+            ),
+            named={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>"},
+            chat_template=_QWEN_TEMPLATE,
+        ),
+        processor=_qwen2_5_vl_processor,
+        config=_qwen2_5_vl_config,
+        model_class="Qwen2_5_VLForConditionalGeneration",
+        text_arch="Qwen2ForCausalLM",
+        sizes={"patch": _QWEN_PATCH, "pixels": [_QWEN_MIN_PIXELS, _QWEN_MAX_PIXELS]},
+    ),
 }
 
 
@@ -421,7 +557,13 @@ def _build_processor(arch: str):
     def build(out: Path) -> None:
         _build_tokenizer(spec.tok, out)
         processor = spec.processor(_load_tokenizer(out))
-        processor.save_pretrained(str(out))
+        if getattr(processor, "video_processor", "absent") is None:
+            # save_pretrained cannot write a processor without its video processor; keep the
+            # parts (loading them back with AutoProcessor needs torchvision for the video part)
+            processor.image_processor.save_pretrained(str(out))
+            (out / "chat_template.jinja").write_text(processor.chat_template)
+        else:
+            processor.save_pretrained(str(out))
 
     path = _cached_dir(arch, spec.tok, build, spec.sizes)
     processor = spec.processor(_load_tokenizer(path))
