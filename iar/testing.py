@@ -213,6 +213,7 @@ class _Arch:
     model_class: str
     text_arch: str  # architectures entry of the text config (the backbone's CausalLM)
     sizes: dict[str, Any] = field(default_factory=dict)  # what the processor files depend on
+    stop: tuple[str, ...] = ()  # tokens that also end generation, as in the real generation_config
 
 
 def _tok_id(tok, token: str) -> int:
@@ -487,6 +488,107 @@ def _qwen2_5_vl_config(tok):
     )
 
 
+# ---- gemma3 (Gemma-3: SigLIP + pooled projector + Gemma-3 text, image tokens attend both ways) --
+
+_GEMMA_TEMPLATE = (
+    "{{ bos_token }}\n"
+    "{%- if messages[0]['role'] == 'system' -%}\n"
+    "    {%- if messages[0]['content'] is string -%}\n"
+    "        {%- set first_user_prefix = messages[0]['content'] + '\n\n' -%}\n"
+    "    {%- else -%}\n"
+    "        {%- set first_user_prefix = messages[0]['content'][0]['text'] + '\n\n' -%}\n"
+    "    {%- endif -%}\n"
+    "    {%- set loop_messages = messages[1:] -%}\n"
+    "{%- else -%}\n"
+    "    {%- set first_user_prefix = \"\" -%}\n"
+    "    {%- set loop_messages = messages -%}\n"
+    "{%- endif -%}\n"
+    "{%- for message in loop_messages -%}\n"
+    "    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}\n"
+    "        {{ raise_exception(\"Conversation roles must alternate user/assistant/user/assistant/...\") }}\n"
+    "    {%- endif -%}\n"
+    "    {%- if (message['role'] == 'assistant') -%}\n"
+    "        {%- set role = \"model\" -%}\n"
+    "    {%- else -%}\n"
+    "        {%- set role = message['role'] -%}\n"
+    "    {%- endif -%}\n"
+    "    {{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else \"\") }}\n"
+    "    {%- if message['content'] is string -%}\n"
+    "        {{ message['content'] | trim }}\n"
+    "    {%- elif message['content'] is iterable -%}\n"
+    "        {%- for item in message['content'] -%}\n"
+    "            {%- if item['type'] == 'image' -%}\n"
+    "                {{ '<start_of_image>' }}\n"
+    "            {%- elif item['type'] == 'text' -%}\n"
+    "                {{ item['text'] | trim }}\n"
+    "            {%- endif -%}\n"
+    "        {%- endfor -%}\n"
+    "    {%- else -%}\n"
+    "        {{ raise_exception(\"Invalid content type\") }}\n"
+    "    {%- endif -%}\n"
+    "    {{ '<end_of_turn>\n' }}\n"
+    "{%- endfor -%}\n"
+    "{%- if add_generation_prompt -%}\n"
+    "    {{'<start_of_turn>model\n'}}\n"
+    "{%- endif -%}\n"
+)
+_GEMMA_IMAGE = 32  # real: 896 px, patch 14, 64 x 64 patches pooled to 16 x 16 = 256 tokens
+_GEMMA_PATCH = 4  # here: 8 x 8 patches pooled to 4 x 4 = 16 image tokens
+_GEMMA_TOKENS = 16
+
+
+def _gemma3_processor(tok):
+    from transformers import Gemma3ImageProcessorPil, Gemma3Processor
+
+    image_processor = Gemma3ImageProcessorPil(
+        size={"height": _GEMMA_IMAGE, "width": _GEMMA_IMAGE}, do_pan_and_scan=False
+    )
+    return Gemma3Processor(
+        image_processor=image_processor,
+        tokenizer=tok,
+        chat_template=_GEMMA_TEMPLATE,
+        image_seq_length=_GEMMA_TOKENS,
+    )
+
+
+def _gemma3_config(tok):
+    from transformers import Gemma3Config, Gemma3TextConfig, SiglipVisionConfig
+
+    head_dim = D_MODEL // N_HEADS
+    text = Gemma3TextConfig(
+        hidden_size=D_MODEL,
+        intermediate_size=2 * D_MODEL,
+        num_hidden_layers=N_LAYERS,
+        num_attention_heads=N_HEADS,
+        num_key_value_heads=2,  # Gemma-3-4B: 8 heads, 4 kv heads
+        head_dim=head_dim,
+        query_pre_attn_scalar=head_dim,
+        max_position_embeddings=1024,
+        sliding_window=512,
+        layer_types=["sliding_attention", "full_attention"],  # real: 5 local per global layer
+        tie_word_embeddings=True,
+        **_text_ids(tok),
+    )
+    vision = SiglipVisionConfig(
+        image_size=_GEMMA_IMAGE,
+        patch_size=_GEMMA_PATCH,
+        hidden_size=D_VISION,
+        intermediate_size=2 * D_VISION,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        vision_use_head=False,
+    )
+    return Gemma3Config(
+        text_config=text,
+        vision_config=vision,
+        mm_tokens_per_image=_GEMMA_TOKENS,
+        boi_token_index=_tok_id(tok, "<start_of_image>"),
+        eoi_token_index=_tok_id(tok, "<end_of_image>"),
+        image_token_index=_tok_id(tok, "<image_soft_token>"),
+        tie_word_embeddings=True,
+    )
+
+
 _ARCHS: dict[str, _Arch] = {
     "llava": _Arch(
         tok=_TokSpec(
@@ -542,7 +644,36 @@ _ARCHS: dict[str, _Arch] = {
         config=_qwen2_5_vl_config,
         model_class="Qwen2_5_VLForConditionalGeneration",
         text_arch="Qwen2ForCausalLM",
+        stop=("<|endoftext|>",),
         sizes={"patch": _QWEN_PATCH, "pixels": [_QWEN_MIN_PIXELS, _QWEN_MAX_PIXELS]},
+    ),
+    "gemma3": _Arch(
+        tok=_TokSpec(
+            bos="<bos>",
+            eos="<eos>",
+            pad="<pad>",
+            unk="<unk>",
+            extra=(
+                "<start_of_turn>",
+                "<end_of_turn>",
+                "<start_of_image>",
+                "<end_of_image>",
+                "<image_soft_token>",
+            ),
+            named={
+                "boi_token": "<start_of_image>",
+                "eoi_token": "<end_of_image>",
+                "image_token": "<image_soft_token>",
+            },
+            add_bos=True,
+            chat_template=_GEMMA_TEMPLATE,
+        ),
+        processor=_gemma3_processor,
+        config=_gemma3_config,
+        model_class="Gemma3ForConditionalGeneration",
+        text_arch="Gemma3ForCausalLM",
+        stop=("<end_of_turn>",),
+        sizes={"image": _GEMMA_IMAGE, "patch": _GEMMA_PATCH, "tokens": _GEMMA_TOKENS},
     ),
 }
 
@@ -619,7 +750,8 @@ def tiny_vlm(arch: str, seed: int = 0) -> tuple[torch.nn.Module, Any]:
     model = model.to(torch.float32).eval()
     gen = model.generation_config
     gen.bos_token_id = tok.bos_token_id
-    gen.eos_token_id = tok.eos_token_id
+    stop = [tok.eos_token_id] + [_tok_id(tok, t) for t in spec.stop]
+    gen.eos_token_id = stop if len(stop) > 1 else stop[0]
     gen.pad_token_id = tok.pad_token_id
     gen.do_sample = False
     return model, processor

@@ -102,7 +102,8 @@ def test_generate_left_padded_batch_equals_one_by_one(tiny):
     texts = [processor.apply_chat_template(_messages(p), add_generation_prompt=True) for p in prompts]
     images = [tiny_image(0), tiny_image(1)]
     processor.tokenizer.padding_side = "left"
-    batch = processor(text=texts, images=images, return_tensors="pt", padding=True)
+    # one list of images per prompt: the form every processor accepts for a batch
+    batch = processor(text=texts, images=[[im] for im in images], return_tensors="pt", padding=True)
     assert (batch["attention_mask"][:, -1] == 1).all()  # left padded
     assert (batch["attention_mask"][0] == 0).any()  # the prompts really differ in length
     with torch.no_grad():
@@ -110,16 +111,22 @@ def test_generate_left_padded_batch_equals_one_by_one(tiny):
     new = out[:, batch["input_ids"].shape[1] :]
     assert new.shape == (2, 4)
     for i in range(2):
-        one = processor(text=[texts[i]], images=[images[i]], return_tensors="pt")
+        one = processor(text=[texts[i]], images=[[images[i]]], return_tensors="pt")
         with torch.no_grad():
             alone = hf.generate(**one, max_new_tokens=4, do_sample=False, min_new_tokens=4)
         assert alone[0, one["input_ids"].shape[1] :].tolist() == new[i].tolist()
 
 
+STOP_TOKENS = {"qwen2_5_vl": ["<|endoftext|>"], "gemma3": ["<end_of_turn>"]}
+
+
 def test_generation_config_has_eos_and_pad(tiny):
-    _, hf, processor = tiny
+    arch, hf, processor = tiny
     tok = processor.tokenizer
-    assert hf.generation_config.eos_token_id == tok.eos_token_id is not None
+    eos = hf.generation_config.eos_token_id
+    eos = eos if isinstance(eos, list) else [eos]
+    assert eos == [tok.eos_token_id, *tok.convert_tokens_to_ids(STOP_TOKENS.get(arch, []))]
+    assert None not in eos and tok.unk_token_id not in eos
     assert hf.generation_config.pad_token_id == tok.pad_token_id is not None
 
 
