@@ -589,6 +589,69 @@ def _gemma3_config(tok):
     )
 
 
+# ---- idefics3 (Idefics3 / SmolVLM: SigLIP-like ViT, pixel shuffle, image tiles + Llama) -------
+
+_IDEFICS_TEMPLATE = (
+    "<|im_start|>{% for message in messages %}{{message['role'] | capitalize}}"
+    "{% if message['content'][0]['type'] == 'image' %}{{':'}}{% else %}{{': '}}{% endif %}"
+    "{% for line in message['content'] %}{% if line['type'] == 'text' %}{{line['text']}}"
+    "{% elif line['type'] == 'image' %}{{ '<image>' }}{% endif %}{% endfor %}<end_of_utterance>\n"
+    "{% endfor %}{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
+)
+_IDEFICS_TILE = 32  # real SmolVLM: 512-px tiles, patch 16, pixel shuffle 4 -> 64 tokens per tile
+_IDEFICS_PATCH = 4  # here: 8 x 8 patches, pixel shuffle 2 -> 16 tokens per tile
+_IDEFICS_SHUFFLE = 2
+_IDEFICS_LONGEST = 2 * _IDEFICS_TILE  # images are split into at most 2 x 2 tiles plus a global view
+_IDEFICS_ROW_COL = tuple(f"<row_{i}_col_{j}>" for i in range(1, 7) for j in range(1, 7))
+
+
+def _idefics3_processor(tok):
+    from transformers import Idefics3ImageProcessorPil, Idefics3Processor
+
+    image_processor = Idefics3ImageProcessorPil(
+        size={"longest_edge": _IDEFICS_LONGEST},
+        max_image_size={"longest_edge": _IDEFICS_TILE},
+        do_image_splitting=True,
+    )
+    return Idefics3Processor(
+        image_processor=image_processor,
+        tokenizer=tok,
+        image_seq_len=(_IDEFICS_TILE // _IDEFICS_PATCH) ** 2 // _IDEFICS_SHUFFLE**2,
+        chat_template=_IDEFICS_TEMPLATE,
+    )
+
+
+def _idefics3_config(tok):
+    from transformers import Idefics3Config, Idefics3VisionConfig, LlamaConfig
+
+    text = LlamaConfig(
+        hidden_size=D_MODEL,
+        intermediate_size=2 * D_MODEL,
+        num_hidden_layers=N_LAYERS,
+        num_attention_heads=N_HEADS,
+        num_key_value_heads=2,  # SmolVLM's SmolLM2 and Idefics3's Llama-3 use grouped-query attention
+        max_position_embeddings=1024,
+        rms_norm_eps=1e-5,
+        tie_word_embeddings=False,
+        **_text_ids(tok),
+    )
+    vision = Idefics3VisionConfig(
+        image_size=_IDEFICS_TILE,
+        patch_size=_IDEFICS_PATCH,
+        hidden_size=D_VISION,
+        intermediate_size=2 * D_VISION,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+    )
+    return Idefics3Config(
+        text_config=text,
+        vision_config=vision,
+        image_token_id=_tok_id(tok, "<image>"),
+        scale_factor=_IDEFICS_SHUFFLE,
+        tie_word_embeddings=False,
+    )
+
+
 _ARCHS: dict[str, _Arch] = {
     "llava": _Arch(
         tok=_TokSpec(
@@ -674,6 +737,27 @@ _ARCHS: dict[str, _Arch] = {
         text_arch="Gemma3ForCausalLM",
         stop=("<end_of_turn>",),
         sizes={"image": _GEMMA_IMAGE, "patch": _GEMMA_PATCH, "tokens": _GEMMA_TOKENS},
+    ),
+    "idefics3": _Arch(
+        tok=_TokSpec(
+            bos="<|im_start|>",
+            eos="<end_of_utterance>",
+            pad="<|im_end|>",
+            unk="<|endoftext|>",
+            extra=(
+                "<fake_token_around_image>",
+                "<image>",
+                "<global-img>",
+                *_IDEFICS_ROW_COL,
+            ),
+            named={"image_token": "<image>"},
+            chat_template=_IDEFICS_TEMPLATE,
+        ),
+        processor=_idefics3_processor,
+        config=_idefics3_config,
+        model_class="Idefics3ForConditionalGeneration",
+        text_arch="LlamaForCausalLM",
+        sizes={"tile": _IDEFICS_TILE, "patch": _IDEFICS_PATCH, "longest": _IDEFICS_LONGEST},
     ),
 }
 
