@@ -306,6 +306,7 @@ class Revision:
         groups: tuple[list[int], list[int]] | None = None,
         sigma_from: Any = None,
         strategy: str | None = None,
+        progress: bool = True,
     ) -> Revision:
         """Fit directions and sigmas from positive and negative activations.
 
@@ -324,6 +325,7 @@ class Revision:
             sigma_from: activations to compute sigma on (ITI's separate tuning set); default
                 all positive and negative activations.
             strategy: name of the contrast construction (default from the activations' metadata).
+            progress: show the probe's progress bar.
 
         Example:
             >>> acts = iar.record(vlm, cs, progress=False)  # doctest: +SKIP
@@ -374,7 +376,8 @@ class Revision:
         if probe or method == "probe":
             from iar.probes import probe as _probe
 
-            report = _probe(pos_t, neg_t, site=site, **(probe_kwargs or {}))
+            kw = {"progress": progress, **(probe_kwargs or {})}
+            report = _probe(pos_t, neg_t, site=site, **kw)
 
         if method == "mms":
             directions = mms_directions(pos_t, neg_t)
