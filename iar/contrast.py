@@ -320,7 +320,8 @@ def record(vlm: VLM, contrast_set: ContrastSet, **kwargs: Any) -> Activations:
 
     Calls ``iar.record`` once per side (with the samples' images, responses and the set's
     ``position``) and concatenates, positives first. The result has ``labels`` (True = positive)
-    and ``meta["strategy"]``, ``meta["groups"]`` (query index per sample).
+    and ``meta["strategy"]``, ``meta["groups"]`` (query index per sample, kept through
+    ``acts.positive`` / ``acts.select``; PCA pairs samples of the same query with it).
 
     Args:
         vlm: the loaded model.

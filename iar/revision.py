@@ -167,9 +167,9 @@ def _tensor_of(x: Any, site: str, side: str) -> Tensor:
     return x[site].detach().float().cpu()
 
 
-def _groups_of(x: Any, key: str, n: int) -> list[int] | None:
+def _groups_of(x: Any, n: int) -> list[int] | None:
     meta = getattr(x, "meta", None) or {}
-    g = meta.get(key)
+    g = meta.get("groups")
     return [int(i) for i in g] if g is not None and len(g) == n else None
 
 
@@ -350,13 +350,7 @@ class Revision:
                     "give negative= activations, or a labelled Activations from "
                     "iar.record(vlm, contrast_set) as the only argument."
                 )
-            labels = torch.as_tensor(labels, dtype=torch.bool)
-            both = positive
-            positive, negative = both.positive, both.negative
-            g = source_meta.get("groups")
-            if groups is None and g is not None and len(g) == len(labels):
-                g = torch.as_tensor([int(i) for i in g])
-                groups = (g[labels].tolist(), g[~labels].tolist())
+            positive, negative = positive.positive, positive.negative
         pos_t = _tensor_of(positive, site, "positive")
         neg_t = _tensor_of(negative, site, "negative")
         want_dims = 4 if level == "head" else 3
@@ -383,10 +377,7 @@ class Revision:
             directions = mms_directions(pos_t, neg_t)
         elif method == "pca":
             if groups is None:
-                groups = (
-                    _groups_of(positive, "positive_groups", len(pos_t)),
-                    _groups_of(negative, "negative_groups", len(neg_t)),
-                )
+                groups = (_groups_of(positive, len(pos_t)), _groups_of(negative, len(neg_t)))
             directions = pca_directions(pos_t, neg_t, _pairs(*groups) if groups else None)
         else:
             w = report.weights.detach().float().cpu()
