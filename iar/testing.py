@@ -652,6 +652,79 @@ def _idefics3_config(tok):
     )
 
 
+# ---- internvl (InternVL in HF format: InternViT, pixel shuffle, tiles + Qwen2) ---------------
+
+_INTERNVL_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{'<|im_start|>' + message['role'] + '\n'}}"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' %}{{ '<IMG_CONTEXT>\n' }}"
+    "{% elif content['type'] == 'video' %}{{ '<video>\n' }}"
+    "{% elif content['type'] == 'text' %}{{ content['text'] }}"
+    "{% endif %}{% endfor %}{% endif %}"
+    "{{'<|im_end|>\n'}}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{'<|im_start|>assistant\n' }}{% endif %}"
+)
+_INTERNVL_TILE = 32  # real: 448-px tiles, patch 14, pixel shuffle 0.5 -> 256 tokens per tile
+_INTERNVL_PATCH = 4  # here: 8 x 8 patches -> 16 tokens per tile
+_INTERNVL_MAX_TILES = 4  # real: 12; a square image of tile size is one tile (no thumbnail)
+
+
+def _internvl_processor(tok):
+    from transformers import GotOcr2ImageProcessorPil, InternVLProcessor
+
+    image_processor = GotOcr2ImageProcessorPil(
+        size={"height": _INTERNVL_TILE, "width": _INTERNVL_TILE},
+        crop_to_patches=True,
+        min_patches=1,
+        max_patches=_INTERNVL_MAX_TILES,
+    )
+    # The real processor also holds a video processor, which needs torchvision (absent here).
+    with _without_video_processor():
+        return InternVLProcessor(
+            image_processor=image_processor,
+            tokenizer=tok,
+            video_processor=None,
+            image_seq_length=(_INTERNVL_TILE // _INTERNVL_PATCH) ** 2 // 4,
+            chat_template=_INTERNVL_TEMPLATE,
+        )
+
+
+def _internvl_config(tok):
+    from transformers import InternVLConfig, InternVLVisionConfig, Qwen2Config
+
+    text = Qwen2Config(
+        hidden_size=D_MODEL,
+        intermediate_size=2 * D_MODEL,
+        num_hidden_layers=N_LAYERS,
+        num_attention_heads=N_HEADS,
+        num_key_value_heads=2,  # InternVL3-1B's Qwen2.5-0.5B: 14 heads, 2 kv heads
+        max_position_embeddings=1024,
+        tie_word_embeddings=True,
+        **_text_ids(tok),
+    )
+    vision = InternVLVisionConfig(
+        image_size=[_INTERNVL_TILE, _INTERNVL_TILE],
+        patch_size=[_INTERNVL_PATCH, _INTERNVL_PATCH],
+        hidden_size=D_VISION,
+        intermediate_size=2 * D_VISION,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+    )
+    return InternVLConfig(
+        text_config=text,
+        vision_config=vision,
+        image_token_id=_tok_id(tok, "<IMG_CONTEXT>"),
+        image_seq_length=(_INTERNVL_TILE // _INTERNVL_PATCH) ** 2 // 4,
+        downsample_ratio=0.5,
+        vision_feature_layer=-1,
+        vision_feature_select_strategy="default",
+        tie_word_embeddings=True,
+    )
+
+
 _ARCHS: dict[str, _Arch] = {
     "llava": _Arch(
         tok=_TokSpec(
@@ -758,6 +831,27 @@ _ARCHS: dict[str, _Arch] = {
         model_class="Idefics3ForConditionalGeneration",
         text_arch="LlamaForCausalLM",
         sizes={"tile": _IDEFICS_TILE, "patch": _IDEFICS_PATCH, "longest": _IDEFICS_LONGEST},
+    ),
+    "internvl": _Arch(
+        tok=_TokSpec(
+            bos=None,
+            eos="<|im_end|>",
+            pad="<|endoftext|>",
+            unk=None,
+            extra=("<|im_start|>", "<img>", "</img>", "<IMG_CONTEXT>", "<video>"),
+            named={
+                "start_image_token": "<img>",
+                "end_image_token": "</img>",
+                "context_image_token": "<IMG_CONTEXT>",
+                "video_token": "<video>",
+            },
+            chat_template=_INTERNVL_TEMPLATE,
+        ),
+        processor=_internvl_processor,
+        config=_internvl_config,
+        model_class="InternVLForConditionalGeneration",
+        text_arch="Qwen2ForCausalLM",
+        sizes={"tile": _INTERNVL_TILE, "patch": _INTERNVL_PATCH, "tiles": _INTERNVL_MAX_TILES},
     ),
 }
 
