@@ -1,0 +1,778 @@
+"""Load a Hugging Face VLM and run its language backbone as a TransformerLens model.
+
+:func:`load` returns a :class:`VLM`: the HF model (vision tower and projector stay HF modules), its
+processor, and ``vlm.bridge``, a TransformerLens ``TransformerBridge`` wrapped around the language
+backbone, so every hook name of TransformerLens (``blocks.{l}.attn.hook_z``,
+``blocks.{l}.hook_resid_post``, ...) is available. :meth:`VLM.encode` applies the chat template,
+runs the vision tower and splices the projected image features into the text embeddings (through
+the HF model's own merge code, so the result is exactly HF's); :meth:`VLM.forward` and
+:meth:`VLM.generate` run the bridge on those embeddings with the right position ids and masks.
+
+    >>> import iar
+    >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    >>> vlm.generate(vlm.encode(["Describe the object."]), max_new_tokens=4).texts[0] != None
+    True
+
+Per-architecture facts live in :mod:`iar._archs`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from jaxtyping import Bool, Float, Int
+from torch import Tensor
+
+from iar import _archs
+from iar.errors import DependencyError, InputError, UnsupportedModelError
+
+SUPPORTED = tuple(_archs.SPECS)
+
+
+# --------------------------------------------------------------------------------------------
+# types
+
+
+@dataclass
+class Batch:
+    """A left-padded batch of chat prompts, with image features already spliced in.
+
+    Attributes:
+        embeds: input embeddings of the backbone ``[b, pos, d_model]`` (image features at image
+            tokens).
+        attention_mask: 1 at real tokens, 0 at left padding ``[b, pos]``.
+        position_ids: ``[b, pos]``, or ``[3, b, pos]`` for Qwen2.5-VL's 3-D rope ids.
+        input_ids: token ids ``[b, pos]`` (image tokens are the model's image placeholder id).
+        image_positions: bool ``[b, pos]``, True where an image feature was spliced in.
+        text_positions: bool ``[b, pos]``, True at prompt tokens that are neither padding, image
+            tokens nor response tokens.
+        response_positions: bool ``[b, pos]``, True at the appended response tokens (all False
+            without responses).
+        hf_inputs: keyword arguments for the HF model itself: ``vlm.hf(**batch.hf_inputs)``
+            (the processor's outputs plus ``position_ids``).
+        has_image: whether each prompt came with an image.
+
+    Example:
+        >>> batch = vlm.encode(["Hi.", "Describe it."], [None, iar.testing.tiny_image()])  # doctest: +SKIP
+        >>> len(batch), batch.embeds.shape[0]  # doctest: +SKIP
+        (2, 2)
+    """
+
+    embeds: Float[Tensor, "b pos d_model"]
+    attention_mask: Int[Tensor, "b pos"]
+    position_ids: Int[Tensor, "..."]
+    input_ids: Int[Tensor, "b pos"]
+    image_positions: Bool[Tensor, "b pos"]
+    text_positions: Bool[Tensor, "b pos"]
+    response_positions: Bool[Tensor, "b pos"]
+    hf_inputs: dict[str, Any] = field(repr=False)
+    has_image: list[bool] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.input_ids.shape[0])
+
+    @property
+    def seq_len(self) -> int:
+        """Number of columns (prompt length including padding)."""
+        return int(self.input_ids.shape[1])
+
+    @property
+    def lengths(self) -> Int[Tensor, " b"]:
+        """Number of real (non-pad) tokens of each prompt."""
+        return self.attention_mask.sum(-1)
+
+    @property
+    def token_type_ids(self) -> Tensor | None:
+        """Gemma-3's image-token markers, when the processor made them."""
+        return self.hf_inputs.get("token_type_ids")
+
+
+@dataclass
+class Generation:
+    """What :meth:`VLM.generate` produced.
+
+    Attributes:
+        tokens: new token ids per prompt, up to and excluding the first end-of-sequence token.
+        texts: ``tokens`` decoded, special tokens skipped.
+
+    Example:
+        >>> gen = vlm.generate(vlm.encode(["Hi."]), max_new_tokens=4)  # doctest: +SKIP
+        >>> len(gen.tokens[0]) <= 4  # doctest: +SKIP
+        True
+    """
+
+    tokens: list[list[int]]
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where the bridge is in a sequence while :meth:`VLM.forward` / :meth:`VLM.generate` run it.
+
+    Position-aware hooks (steering scopes) read ``vlm.step``: the :class:`Batch` being run, the
+    absolute column of the first position of the current call in the padded prompt+generated
+    sequence (prompt columns are ``[0, batch.seq_len)``, generated tokens ``>= batch.seq_len``)
+    and how many positions the call covers.
+
+    Example:
+        >>> step = Step(batch, start=0, length=batch.seq_len)  # doctest: +SKIP
+        >>> step.columns  # doctest: +SKIP
+        range(0, 12)
+    """
+
+    batch: Batch
+    start: int
+    length: int
+
+    @property
+    def columns(self) -> range:
+        """The absolute columns this call covers."""
+        return range(self.start, self.start + self.length)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes and identity of the language backbone (``vlm.cfg``).
+
+    Example:
+        >>> vlm.cfg.n_layers, vlm.cfg.n_heads, vlm.cfg.d_head  # doctest: +SKIP
+        (2, 4, 16)
+    """
+
+    n_layers: int
+    n_heads: int
+    d_head: int
+    d_model: int
+    n_key_value_heads: int
+    d_vocab: int
+    model_type: str
+    name_or_path: str
+    backbone: str
+    config_hash: str
+
+
+class _Spliced(Exception):
+    """Raised by a pre-hook to stop the HF forward once the spliced embeddings are known."""
+
+
+# --------------------------------------------------------------------------------------------
+# the model
+
+
+class VLM:
+    """A vision-language model whose language backbone runs as a TransformerLens bridge.
+
+    Build it with :func:`load`. Public attributes: ``bridge`` (the ``TransformerBridge``),
+    ``hf`` (the HF VLM; its backbone layers are the bridge's, so hooks fire in ``hf`` too),
+    ``processor``, ``tokenizer``, ``cfg`` (:class:`ModelConfig`), ``device``, ``dtype`` and
+    ``step`` (a :class:`Step` while the bridge runs, else ``None``).
+
+    Example:
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> vlm.cfg.n_layers
+        2
+    """
+
+    def __init__(self, hf: Any, processor: Any, bridge: Any, spec: _archs.ArchSpec) -> None:
+        self.hf = hf
+        self.processor = processor
+        self.tokenizer = processor.tokenizer
+        self.bridge = bridge
+        self.spec = spec
+        self.step: Step | None = None
+        self._decoder = getattr(hf.model, spec.decoder_attr)
+        embed = hf.get_input_embeddings()
+        self.device = embed.weight.device
+        self.dtype = embed.weight.dtype
+        text_config = hf.config.get_text_config(decoder=True)
+        bc = bridge.cfg
+        self.cfg = ModelConfig(
+            n_layers=int(bc.n_layers),
+            n_heads=int(bc.n_heads),
+            d_head=int(bc.d_head),
+            d_model=int(bc.d_model),
+            n_key_value_heads=int(getattr(bc, "n_key_value_heads", None) or bc.n_heads),
+            d_vocab=int(bc.d_vocab),
+            model_type=spec.model_type,
+            name_or_path=str(getattr(hf.config, "_name_or_path", "") or ""),
+            backbone=type(bridge.original_model).__name__,
+            config_hash=_config_hash(hf.config),
+        )
+        self._text_config = text_config
+        gen = getattr(hf, "generation_config", None)
+        eos = getattr(gen, "eos_token_id", None)
+        if eos is None:
+            eos = self.tokenizer.eos_token_id
+        self.eos_token_ids = sorted({int(e) for e in (eos if isinstance(eos, list) else [eos])})
+        pad = getattr(gen, "pad_token_id", None)
+        if pad is None:
+            pad = self.tokenizer.pad_token_id
+        self.pad_token_id = int(pad if pad is not None else self.eos_token_ids[0])
+        self.image_token_id = int(hf.config.image_token_id)
+
+    def __repr__(self) -> str:
+        c = self.cfg
+        return (
+            f"VLM({c.model_type}, {c.name_or_path or 'in-memory'}: {c.n_layers} layers, "
+            f"{c.n_heads} heads x {c.d_head}, d_model={c.d_model}, {self.dtype}, {self.device})"
+        )
+
+    # ---- encode ---------------------------------------------------------------------------
+
+    def encode(
+        self,
+        prompts: Sequence[str] | str,
+        images: Sequence[Any] | Any = None,
+        responses: Sequence[str | None] | str | None = None,
+    ) -> Batch:
+        """Apply the chat template, run the vision tower and splice image features in.
+
+        Args:
+            prompts: the user turns (one str per prompt).
+            images: ``None`` (all text-only), or one PIL image or ``None`` per prompt; ``None``
+                gives the text-only counterpart with the same wording.
+            responses: optional assistant text per prompt (or ``None``), appended right after
+                the template's generation prompt (for contrast samples).
+
+        Returns:
+            A left-padded :class:`Batch` on ``vlm.device``.
+
+        Raises:
+            InputError: empty prompt list, lengths that differ, a prompt that is not a str, an
+                image that is not a PIL image.
+
+        Example:
+            >>> batch = vlm.encode(["Describe the object."], [iar.testing.tiny_image()])
+            >>> bool(batch.image_positions.any())
+            True
+        """
+        prompts, images, responses = _check_inputs(prompts, images, responses)
+        texts = [self._render(p, im is not None) for p, im in zip(prompts, images)]
+        full = [t + (r or "") for t, r in zip(texts, responses)]
+        inputs = self._process(full, images)
+        ids, mask = inputs["input_ids"], inputs["attention_mask"]
+        response_positions = torch.zeros_like(mask, dtype=torch.bool)
+        if any(r for r in responses):
+            prompt_only = self._process(texts, images)
+            response_positions = _response_mask(ids, mask, prompt_only["input_ids"], prompt_only["attention_mask"])
+        inputs = {k: (v.to(self.device) if isinstance(v, Tensor) else v) for k, v in inputs.items()}
+        ids, mask = inputs["input_ids"], inputs["attention_mask"]
+        response_positions = response_positions.to(self.device)
+        with torch.no_grad():
+            embeds = self._splice(inputs)
+            pos = _archs.position_ids(self.hf, self.spec, inputs, mask)
+        image_positions = (ids == self.image_token_id) & mask.bool()
+        text_positions = mask.bool() & ~image_positions & ~response_positions
+        hf_inputs = dict(inputs)
+        hf_inputs["position_ids"] = pos
+        return Batch(
+            embeds=embeds,
+            attention_mask=mask,
+            position_ids=pos,
+            input_ids=ids,
+            image_positions=image_positions,
+            text_positions=text_positions,
+            response_positions=response_positions,
+            hf_inputs=hf_inputs,
+            has_image=[im is not None for im in images],
+        )
+
+    def _render(self, prompt: str, with_image: bool) -> str:
+        content: list[dict[str, str]] = [{"type": "image"}] if with_image else []
+        content.append({"type": "text", "text": prompt})
+        conversation = [{"role": "user", "content": content}]
+        if getattr(self.processor, "chat_template", None) is None:
+            raise InputError(
+                "the processor has no chat template; set processor.chat_template (a Jinja "
+                "string, as in the model's chat_template.json) before encoding."
+            )
+        return self.processor.apply_chat_template(
+            conversation, add_generation_prompt=True, tokenize=False
+        )
+
+    def _process(self, texts: list[str], images: list[Any]) -> dict[str, Tensor]:
+        nested = [[im] if im is not None else [] for im in images]
+        bos = self.tokenizer.bos_token
+        kwargs: dict[str, Any] = dict(padding=True, return_tensors="pt")
+        if bos is not None and texts[0].startswith(bos):  # the template wrote BOS already
+            kwargs["add_special_tokens"] = False
+        side = self.tokenizer.padding_side
+        self.tokenizer.padding_side = "left"
+        try:
+            out = self.processor(
+                text=texts, images=nested if any(nested) else None, **kwargs
+            )
+        finally:
+            self.tokenizer.padding_side = side
+        return dict(out)
+
+    def _splice(self, inputs: dict[str, Tensor]) -> Tensor:
+        """Run the HF model up to its language backbone and take the embeddings it would get."""
+        box: dict[str, Any] = {}
+
+        def grab(module: Any, args: tuple, kwargs: dict) -> None:
+            box.update(kwargs)
+            raise _Spliced
+
+        handle = self._decoder.register_forward_pre_hook(grab, with_kwargs=True)
+        try:
+            self.hf(**inputs, use_cache=False)
+        except _Spliced:
+            pass
+        finally:
+            handle.remove()
+        return box["inputs_embeds"]
+
+    # ---- run ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _stepping(self, batch: Batch, start: int, length: int) -> Iterator[None]:
+        previous = self.step
+        self.step = Step(batch, start, length)
+        try:
+            yield
+        finally:
+            self.step = previous
+
+    def _run(
+        self,
+        embeds: Tensor,
+        attention_mask: Any,
+        position_ids: Tensor,
+        cache: Any = None,
+        logits_to_keep: int = 0,
+    ) -> Tensor:
+        kwargs: dict[str, Any] = dict(attention_mask=attention_mask, position_ids=position_ids)
+        if cache is not None:
+            kwargs["past_key_values"] = cache
+            kwargs["use_cache"] = True
+        else:
+            kwargs["use_cache"] = False
+        if logits_to_keep:
+            kwargs["logits_to_keep"] = logits_to_keep
+        return self.bridge(embeds, return_type="logits", **kwargs)
+
+    def _prompt_mask(self, batch: Batch, cache: Any = None) -> Any:
+        return _archs.prompt_mask(
+            self.hf,
+            self.spec,
+            batch.embeds,
+            batch.attention_mask,
+            batch.position_ids,
+            batch.token_type_ids,
+            cache,
+        )
+
+    def forward(self, batch: Batch, *, last_only: bool = False) -> Float[Tensor, "b pos vocab"]:
+        """Logits of the backbone on the batch's spliced embeddings (hooks on the bridge fire).
+
+        Args:
+            batch: from :meth:`encode`.
+            last_only: return logits of the last column only (``[b, 1, vocab]``), which saves
+                memory when only the next token or the activations matter.
+
+        Example:
+            >>> logits = vlm.forward(vlm.encode(["Describe the object."]))
+            >>> logits.shape[-1] == vlm.cfg.d_vocab
+            True
+        """
+        _check_batch(batch)
+        with self._stepping(batch, 0, batch.seq_len):
+            return self._run(
+                batch.embeds,
+                self._prompt_mask(batch),
+                batch.position_ids,
+                logits_to_keep=1 if last_only else 0,
+            )
+
+    # ---- generate -------------------------------------------------------------------------
+
+    def generate(
+        self,
+        batch: Batch,
+        max_new_tokens: int = 64,
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        seed: int | None = None,
+        *,
+        use_cache: bool = True,
+    ) -> Generation:
+        """Generate a continuation of every prompt, batched, through the bridge.
+
+        A KV-cached loop over HF's ``DynamicCache``: the prompt in one pass, then one token per
+        step; hooks on ``vlm.bridge`` fire at every step and ``vlm.step`` tells them which
+        columns are being run. A prompt stops at its first end-of-sequence token. Greedy output
+        equals HF ``generate`` on the same inputs token for token (HF's generation config
+        extras such as a repetition penalty are not applied).
+
+        Args:
+            batch: from :meth:`encode`.
+            max_new_tokens: at most this many new tokens per prompt.
+            do_sample: sample instead of taking the argmax.
+            temperature: divides the logits when sampling.
+            top_p: nucleus sampling threshold (1.0 keeps all tokens).
+            seed: seeds the sampler (reproducible samples); ignored when greedy.
+            use_cache: False recomputes the whole sequence at each step (slow; a check that
+                caching changes nothing).
+
+        Returns:
+            :class:`Generation` with ``tokens`` and ``texts``.
+
+        Example:
+            >>> gen = vlm.generate(vlm.encode(["Describe the object."]), max_new_tokens=8)
+            >>> len(gen.tokens[0]) <= 8
+            True
+        """
+        _check_batch(batch)
+        if max_new_tokens < 0:
+            raise InputError(f"max_new_tokens must be >= 0, got {max_new_tokens}.")
+        if do_sample and not temperature > 0:
+            raise InputError(f"temperature must be > 0 when sampling, got {temperature}.")
+        if not 0 < top_p <= 1:
+            raise InputError(f"top_p must be in (0, 1], got {top_p}.")
+        from transformers import DynamicCache
+
+        b, n = len(batch), batch.seq_len
+        generator = None
+        if do_sample:
+            generator = torch.Generator(device=self.device)
+            generator.manual_seed(int(seed) if seed is not None else torch.seed())
+        eos = torch.tensor(self.eos_token_ids, device=self.device)
+        mask, pos = batch.attention_mask, batch.position_ids
+        embeds = batch.embeds
+        token_types = batch.token_type_ids
+        cache = DynamicCache(config=self._text_config) if use_cache else None
+        finished = torch.zeros(b, dtype=torch.bool, device=self.device)
+        new_tokens: list[Tensor] = []
+        embed = self.hf.get_input_embeddings()
+        with torch.inference_mode():
+            step_embeds, step_pos, start = embeds, pos, 0
+            step_mask = _archs.prompt_mask(
+                self.hf, self.spec, embeds, mask, pos, token_types, cache
+            )
+            for i in range(max_new_tokens):
+                with self._stepping(batch, start, step_embeds.shape[1]):
+                    logits = self._run(step_embeds, step_mask, step_pos, cache, logits_to_keep=1)
+                scores = logits[:, -1, :].float()
+                if do_sample:
+                    token = _sample(scores, temperature, top_p, generator)
+                else:
+                    token = scores.argmax(-1)
+                token = torch.where(finished, torch.full_like(token, self.pad_token_id), token)
+                new_tokens.append(token)
+                finished = finished | torch.isin(token, eos)
+                if bool(finished.all()) or i == max_new_tokens - 1:
+                    break
+                token_embeds = embed(token[:, None]).to(embeds.dtype)
+                mask = torch.cat([mask, mask.new_ones(b, 1)], dim=-1)
+                pos = torch.cat([pos, pos[..., -1:] + 1], dim=-1)
+                if use_cache:
+                    step_embeds, step_pos, start = token_embeds, pos[..., -1:], n + i
+                    step_mask = mask
+                else:
+                    embeds = torch.cat([embeds, token_embeds], dim=1)
+                    if token_types is not None:
+                        token_types = torch.cat([token_types, token_types.new_zeros(b, 1)], -1)
+                    step_embeds, step_pos, start = embeds, pos, 0
+                    step_mask = _archs.prompt_mask(
+                        self.hf, self.spec, embeds, mask, pos, token_types, None
+                    )
+        tokens: list[list[int]] = []
+        if new_tokens:
+            stacked = torch.stack(new_tokens, dim=1).tolist()
+        else:
+            stacked = [[] for _ in range(b)]
+        eos_set = set(self.eos_token_ids)
+        for row in stacked:
+            cut = next((j for j, t in enumerate(row) if t in eos_set), len(row))
+            tokens.append(row[:cut])
+        texts = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
+        return Generation(tokens=tokens, texts=texts)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _sample(scores: Tensor, temperature: float, top_p: float, generator: Any) -> Tensor:
+    """Temperature, then nucleus (top-p) filtering as HF's ``TopPLogitsWarper``, then a draw."""
+    scores = scores / temperature
+    if top_p < 1.0:
+        sorted_logits, sorted_idx = torch.sort(scores, descending=False)
+        cum = sorted_logits.softmax(-1).cumsum(-1)
+        remove_sorted = cum <= (1 - top_p)
+        remove_sorted[..., -1:] = False
+        remove = remove_sorted.scatter(1, sorted_idx, remove_sorted)
+        scores = scores.masked_fill(remove, float("-inf"))
+    probs = scores.softmax(-1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+
+def _response_mask(ids: Tensor, mask: Tensor, prompt_ids: Tensor, prompt_mask: Tensor) -> Tensor:
+    """True at the tokens of each row that follow its prompt (longest common token prefix)."""
+    out = torch.zeros_like(mask, dtype=torch.bool)
+    for i in range(ids.shape[0]):
+        full = ids[i][mask[i].bool()].tolist()
+        prompt = prompt_ids[i][prompt_mask[i].bool()].tolist()
+        k = 0
+        while k < min(len(full), len(prompt)) and full[k] == prompt[k]:
+            k += 1
+        n_resp = len(full) - k
+        if n_resp > 0:
+            out[i, ids.shape[1] - n_resp :] = True
+    return out
+
+
+def _check_inputs(
+    prompts: Any, images: Any, responses: Any
+) -> tuple[list[str], list[Any], list[str | None]]:
+    from PIL import Image
+
+    if isinstance(prompts, str):
+        prompts = [prompts]
+        if images is not None and not isinstance(images, (list, tuple)):
+            images = [images]
+        if isinstance(responses, str):
+            responses = [responses]
+    if not isinstance(prompts, (list, tuple)):
+        raise InputError(
+            f"prompts must be a list of str, got {type(prompts).__name__}; wrap one prompt as [prompt]."
+        )
+    prompts = list(prompts)
+    if not prompts:
+        raise InputError("prompts is empty; pass at least one prompt, e.g. ['Describe the image.'].")
+    for i, p in enumerate(prompts):
+        if not isinstance(p, str):
+            raise InputError(f"prompts[{i}] is a {type(p).__name__}, not a str; pass text prompts.")
+    n = len(prompts)
+    if images is None:
+        images = [None] * n
+    elif isinstance(images, Image.Image) or not isinstance(images, (list, tuple)):
+        raise InputError(
+            f"images must be a list with one PIL image or None per prompt, got "
+            f"{type(images).__name__}; pass [image] for a single prompt."
+        )
+    images = list(images)
+    if len(images) != n:
+        raise InputError(
+            f"got {n} prompts but {len(images)} images; pass one image (or None for text-only) "
+            "per prompt."
+        )
+    for i, im in enumerate(images):
+        if im is not None and not isinstance(im, Image.Image):
+            raise InputError(
+                f"images[{i}] is a {type(im).__name__}, not a PIL image; open files with "
+                "PIL.Image.open(path).convert('RGB') (or pass None for a text-only prompt)."
+            )
+    if responses is None:
+        responses = [None] * n
+    elif not isinstance(responses, (list, tuple)):
+        raise InputError(f"responses must be a list of str or None, got {type(responses).__name__}.")
+    responses = list(responses)
+    if len(responses) != n:
+        raise InputError(f"got {n} prompts but {len(responses)} responses; pass one per prompt.")
+    for i, r in enumerate(responses):
+        if r is not None and not isinstance(r, str):
+            raise InputError(f"responses[{i}] is a {type(r).__name__}; pass a str or None.")
+    return prompts, images, responses
+
+
+def _check_batch(batch: Any) -> None:
+    if not isinstance(batch, Batch):
+        raise InputError(
+            f"expected an iar.Batch, got {type(batch).__name__}; build one with vlm.encode(prompts, images)."
+        )
+
+
+def _config_hash(config: Any) -> str:
+    d = config.to_dict()
+    for k in ("_name_or_path", "transformers_version", "_attn_implementation_autoset", "dtype", "torch_dtype"):
+        d.pop(k, None)
+    blob = json.dumps(d, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _no_runtime_install() -> Iterator[None]:
+    """Stop the bridge from running ``pip install torchvision`` when a processor fails to load."""
+    try:
+        from transformer_lens.model_bridge.sources.transformers import helpers
+    except ImportError:  # pragma: no cover - other TransformerLens layouts
+        yield
+        return
+    original = getattr(helpers, "_ensure_torchvision", None)
+    if original is None:  # pragma: no cover
+        yield
+        return
+    helpers._ensure_torchvision = lambda: False
+    try:
+        yield
+    finally:
+        helpers._ensure_torchvision = original
+
+
+def _bridge_tokenizer(tokenizer: Any) -> Any:
+    """A private copy of the tokenizer for the bridge (it normalises what it is given).
+
+    Tokenizers built in memory have no ``name_or_path`` entry and make the bridge fail; those
+    are saved and reloaded.
+    """
+    from transformers import AutoTokenizer
+
+    if getattr(tokenizer, "name_or_path", ""):
+        try:
+            return copy.deepcopy(tokenizer)
+        except Exception:  # pragma: no cover - fall through to a save/reload
+            pass
+    with tempfile.TemporaryDirectory(prefix="iar-tok-") as tmp:
+        tokenizer.save_pretrained(tmp)
+        return AutoTokenizer.from_pretrained(tmp)
+
+
+def _build_bridge(hf: Any, tokenizer: Any, spec: _archs.ArchSpec) -> Any:
+    try:
+        from transformer_lens.model_bridge import TransformerBridge
+    except ImportError as err:  # pragma: no cover
+        raise DependencyError(
+            "transformer-lens>=4.3 is needed: pip install 'transformer-lens>=4.3,<4.4'."
+        ) from err
+    shell, arch = _archs.backbone_shell(hf, spec)
+    embed = hf.get_input_embeddings().weight
+    with _no_runtime_install():
+        bridge = TransformerBridge.boot_transformers(
+            arch,
+            hf_model=shell,
+            tokenizer=_bridge_tokenizer(tokenizer),
+            dtype=embed.dtype,
+        )
+    return bridge
+
+
+# --------------------------------------------------------------------------------------------
+# load
+
+
+def _is_path_like(model: Any) -> bool:
+    return isinstance(model, (str, os.PathLike))
+
+
+def load(
+    model: Any,
+    processor: Any = None,
+    *,
+    device: str | torch.device | None = None,
+    dtype: torch.dtype | str | None = None,
+    **hf_kwargs: Any,
+) -> VLM:
+    """Load a supported VLM and wrap its language backbone as a TransformerLens bridge.
+
+    Args:
+        model: a hub id or local directory (loaded with ``AutoModelForImageTextToText`` and
+            ``AutoProcessor``), or an HF VLM that is already built (then pass ``processor``).
+        processor: the model's processor (or its hub id / directory); loaded from ``model``
+            when ``model`` is a path and this is ``None``.
+        device: move the model there (``"cuda"``, ``"cpu"``, ...). Leave ``None`` with
+            ``device_map="auto"`` for models larger than one GPU.
+        dtype: ``torch.float16`` / ``torch.bfloat16`` / ``"auto"`` ...; ``None`` keeps HF's
+            default (float32 weights when loading, the model's dtype when built).
+        **hf_kwargs: passed to ``from_pretrained`` (``device_map``, ``revision``,
+            ``trust_remote_code``, ``attn_implementation``, quantisation configs, ...).
+
+    Returns:
+        A :class:`VLM`. The HF model is changed in place: its backbone layers become bridge
+        components (the numbers it computes do not change).
+
+    Raises:
+        UnsupportedModelError: the architecture is not one of ``iar.model.SUPPORTED``.
+        InputError: a built model without a processor.
+
+    Example:
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> vlm.cfg.model_type
+        'llava'
+    """
+    if isinstance(dtype, str) and dtype != "auto":
+        dtype = getattr(torch, dtype)
+    if _is_path_like(model):
+        hf, processor = _from_pretrained(str(model), processor, dtype, device, hf_kwargs)
+    else:
+        if not isinstance(model, torch.nn.Module):
+            raise InputError(
+                f"model must be a hub id, a local path or an HF model, got {type(model).__name__}."
+            )
+        if hf_kwargs:
+            raise InputError(
+                f"{sorted(hf_kwargs)} only apply when loading from a hub id or path; "
+                "apply them when you build the model."
+            )
+        _archs.spec_for(getattr(model, "config", None))
+        if processor is None:
+            raise InputError(
+                "a built model needs its processor: iar.load(model, processor), e.g. "
+                "AutoProcessor.from_pretrained(<hub id>)."
+            )
+        if _is_path_like(processor):
+            processor = _load_processor(str(processor), {})
+        hf = model
+        if isinstance(dtype, torch.dtype):
+            hf = hf.to(dtype)
+        if device is not None:
+            hf = hf.to(device)
+    spec = _archs.spec_for(hf.config)
+    if getattr(processor, "tokenizer", None) is None:
+        raise InputError("the processor has no tokenizer; pass the model's AutoProcessor.")
+    hf.eval()
+    bridge = _build_bridge(hf, processor.tokenizer, spec)
+    return VLM(hf, processor, bridge, spec)
+
+
+def _from_pretrained(
+    name: str, processor: Any, dtype: Any, device: Any, hf_kwargs: dict[str, Any]
+) -> tuple[Any, Any]:
+    from transformers import AutoConfig, AutoModelForImageTextToText
+
+    shared = {k: hf_kwargs[k] for k in ("revision", "trust_remote_code", "token", "cache_dir") if k in hf_kwargs}
+    config = AutoConfig.from_pretrained(name, **shared)
+    _archs.spec_for(config)  # fail before downloading weights
+    kwargs = dict(hf_kwargs)
+    if dtype is not None:
+        kwargs["dtype"] = dtype
+    if device is not None and "device_map" not in kwargs:
+        kwargs["device_map"] = device
+    hf = AutoModelForImageTextToText.from_pretrained(name, **kwargs)
+    if processor is None or _is_path_like(processor):
+        processor = _load_processor(str(processor or name), shared)
+    return hf, processor
+
+
+def _load_processor(name: str, kwargs: dict[str, Any]) -> Any:
+    """``AutoProcessor``; without torchvision, retried with no video processor (images only)."""
+    from transformers import AutoProcessor
+
+    try:
+        return AutoProcessor.from_pretrained(name, **kwargs)
+    except (ImportError, ValueError, TypeError, OSError) as err:
+        try:
+            import torchvision  # noqa: F401
+        except ImportError:
+            try:
+                return AutoProcessor.from_pretrained(name, video_processor=None, **kwargs)
+            except Exception:
+                raise DependencyError(
+                    f"could not build the processor of {name!r} ({err}); its video processor "
+                    "needs torchvision: pip install torchvision (matching your torch)."
+                ) from err
+        raise
