@@ -1,0 +1,543 @@
+"""Steering: add a revision's vectors to attention heads or layers while the model runs.
+
+Head level adds ``alpha * sigma[l, h] * direction[l, h]`` to head ``h`` of ``blocks.{l}.attn.hook_z``
+(the head's output before the output projection, so the change passes through ``W_O``); layer
+level adds ``alpha * sigma[l] * direction[l]`` to ``blocks.{l}.hook_resid_post``. Hooks live on
+``vlm.bridge`` and fire in ``vlm.forward`` and at every step of ``vlm.generate``.
+
+    >>> import iar
+    >>> with iar.steer(vlm, rev, heads=4, alpha=5.0):  # doctest: +SKIP
+    ...     out = vlm.generate(vlm.encode(["How do I pick a lock?"]))
+
+``positions`` restricts steering to some token columns ("prompt", "generated", "image", "text",
+or a bool mask). Columns are absolute (prompt columns ``[0, batch.seq_len)``, generated tokens
+after), taken from ``vlm.step``, so scopes stay right under left padding and KV-cached decoding.
+
+:func:`bake` folds a steer with ``positions="all"`` into output-projection biases and returns a
+plain Hugging Face model that needs no hooks.
+"""
+
+from __future__ import annotations
+
+import copy
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor
+
+from iar.errors import InputError, RevisionError, UnsupportedModelError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iar.model import VLM
+    from iar.revision import Revision
+
+SCOPES = ("all", "prompt", "generated", "image", "text")
+_ATTACHED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+# --------------------------------------------------------------------------------------------
+# attaching a revision to a model
+
+
+def attach(vlm: VLM, revision: Revision) -> None:
+    """Remember ``revision`` as the default for ``iar.steer(vlm)`` (``revision=None``).
+
+    The revision is checked against the model first. The link is weak: it goes away with the model.
+
+    Args:
+        vlm: the loaded model.
+        revision: a revision fitted on this model.
+
+    Example:
+        >>> iar.steer.attach(vlm, rev)  # doctest: +SKIP
+        >>> with iar.steer(vlm, heads=4, alpha=5.0): ...  # doctest: +SKIP
+    """
+    from iar.revision import Revision
+
+    if not isinstance(revision, Revision):
+        raise InputError(f"attach() needs an iar.Revision, got {type(revision).__name__}.")
+    revision.check(vlm)
+    _ATTACHED[vlm.bridge] = revision
+
+
+def detach(vlm: VLM) -> Revision | None:
+    """Forget the revision attached to ``vlm``; returns it (or ``None``).
+
+    Example:
+        >>> iar.steer.detach(vlm)  # doctest: +SKIP
+    """
+    return _ATTACHED.pop(vlm.bridge, None)
+
+
+def attached(vlm: VLM) -> Revision | None:
+    """The revision attached to ``vlm`` with :func:`attach`, or ``None``.
+
+    Example:
+        >>> attached(vlm) is None  # doctest: +SKIP
+        True
+    """
+    return _ATTACHED.get(vlm.bridge)
+
+
+# --------------------------------------------------------------------------------------------
+# argument checks
+
+
+def _check_alpha(alpha: Any, units: list, grid: tuple[int, ...], what: str) -> Tensor:
+    """Scalar, per-unit or full-grid alpha -> float64 tensor ``[len(units)]``, one per chosen unit."""
+    n = len(units)
+    if isinstance(alpha, Tensor):
+        a = alpha.detach().double().cpu()
+    elif isinstance(alpha, (int, float)) and not isinstance(alpha, bool):
+        a = torch.tensor(float(alpha), dtype=torch.float64)
+    else:
+        raise InputError(f"alpha must be a number or a tensor, got {type(alpha).__name__}.")
+    if not torch.isfinite(a).all():
+        raise InputError(f"alpha must be finite, got {alpha!r}; pass a real number such as 5.0.")
+    if a.ndim == 0:
+        return a.expand(n).clone()
+    if a.ndim == 1 and len(a) == n:
+        return a
+    if tuple(a.shape) == grid:
+        return torch.stack([a[u] for u in units])
+    raise InputError(
+        f"alpha has shape {tuple(a.shape)}; give a scalar, one value per chosen {what} "
+        f"({n},), or a full grid {grid}."
+    )
+
+
+def _resolve_units(
+    revision: Revision, heads: Any, layers: Any, n_layers: int, n_heads: int | None
+) -> list:
+    if revision.level == "layer":
+        if heads is not None:
+            raise RevisionError(
+                "this is a layer-level revision (one vector per layer), so it cannot steer heads; "
+                "pass layers=[...] or fit a head-level revision (Revision.fit(..., level='head'))."
+            )
+        if layers is None:
+            raise InputError("say which layers to steer: layers=[l, ...] (or layers=rev.top(k)).")
+        if isinstance(layers, int) and not isinstance(layers, bool):
+            raise InputError(
+                f"layers must be a list; use layers=[{layers}] for layer {layers} or "
+                f"layers=rev.top({layers}) for the top {layers} layers by probe accuracy."
+            )
+        units = []
+        for l in layers:
+            if isinstance(l, bool) or not isinstance(l, int) and not (
+                isinstance(l, Tensor) and l.ndim == 0
+            ):
+                raise InputError(f"layers must be ints, got {l!r}.")
+            l = int(l)
+            if not 0 <= l < n_layers:
+                raise InputError(f"layer {l} is out of range: the model has layers 0..{n_layers - 1}.")
+            units.append(l)
+    else:
+        if layers is not None:
+            raise InputError(
+                "this is a head-level revision; pass heads=[(layer, head), ...] or heads=k, not layers=."
+            )
+        if heads is None:
+            raise InputError(
+                "say which heads to steer: heads=[(layer, head), ...] or heads=k for the top k "
+                "heads by the revision's probe accuracy."
+            )
+        total = n_layers * n_heads
+        if isinstance(heads, int) and not isinstance(heads, bool):
+            if not 1 <= heads <= total:
+                raise InputError(
+                    f"heads={heads} asks for more heads than exist: the model has {total} "
+                    f"({n_layers} layers x {n_heads} heads); choose k in 1..{total}."
+                )
+            units = revision.top(heads)
+        else:
+            units = []
+            for item in heads:
+                try:
+                    l, h = (int(x) for x in item)
+                except (TypeError, ValueError):
+                    raise InputError(
+                        f"heads must be (layer, head) pairs, got {item!r}; e.g. heads=[(0, 1)]."
+                    ) from None
+                if not (0 <= l < n_layers and 0 <= h < n_heads):
+                    raise InputError(
+                        f"head ({l}, {h}) is out of range: the model has layers 0..{n_layers - 1} "
+                        f"and heads 0..{n_heads - 1}."
+                    )
+                units.append((l, h))
+    if not units:
+        raise InputError("no heads or layers to steer; give at least one.")
+    if len(set(units)) != len(units):
+        raise InputError(f"heads/layers contain duplicates: {units}; list each once.")
+    return units
+
+
+def _deltas(revision: Revision, units: list, alpha: Tensor) -> dict[int, Tensor]:
+    """layer -> the vector to add at that layer's site (``[H, d_head]`` or ``[d_model]``), float64."""
+    vec = revision.vectors.double()
+    out: dict[int, Tensor] = {}
+    for a, u in zip(alpha, units):
+        if revision.level == "head":
+            l, h = u
+            out.setdefault(l, torch.zeros_like(vec[l]))[h] += a * vec[l, h]
+        else:
+            out[u] = a * vec[u]
+    return out
+
+
+def _check_positions(positions: Any) -> Any:
+    if isinstance(positions, str):
+        if positions not in SCOPES:
+            raise InputError(f"positions must be one of {SCOPES} or a bool mask, got {positions!r}.")
+        return positions
+    if isinstance(positions, Tensor) and positions.dtype == torch.bool and positions.ndim in (1, 2):
+        return positions.detach().cpu()
+    raise InputError(
+        "positions must be 'all', 'prompt', 'generated', 'image', 'text', or a bool tensor "
+        "[seq] / [batch, seq] over the padded batch's columns."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the scope mask at one call
+
+
+def _scope_mask(vlm: VLM, positions: Any, b: int, p: int, device: torch.device) -> Tensor:
+    """Bool ``[b, p]``: which of the ``p`` positions of the current call are steered."""
+    step = getattr(vlm, "step", None)
+    if step is None:
+        raise InputError(
+            f"positions={positions if isinstance(positions, str) else 'mask'!r} needs absolute token "
+            "positions, which exist only inside vlm.forward / vlm.generate; run the model through "
+            "those, or use positions='all'."
+        )
+    batch, start = step.batch, int(step.start)
+    if len(batch) != b:
+        raise InputError(f"steering saw a batch of {b} but vlm.step holds a batch of {len(batch)}.")
+    S = int(batch.seq_len)
+    cols = torch.arange(start, start + p)
+    in_prompt = cols < S
+    pc = cols.clamp(max=S - 1)
+
+    def prompt_part(m: Tensor) -> Tensor:
+        return m.detach().cpu().bool()[:, pc] & in_prompt
+
+    if isinstance(positions, Tensor):
+        m = positions if positions.ndim == 2 else positions.expand(b, -1)
+        if len(m) != b:
+            raise InputError(f"the positions mask has {len(m)} rows for a batch of {b}.")
+        T = m.shape[1]
+        out = m[:, cols.clamp(max=T - 1)] & (cols < T)
+    elif positions == "prompt":
+        out = prompt_part(batch.attention_mask)
+    elif positions == "generated":
+        out = (~in_prompt).expand(b, -1)
+    elif positions == "image":
+        out = prompt_part(batch.image_positions)
+    elif positions == "text":
+        out = prompt_part(batch.text_positions) | ~in_prompt
+    else:  # pragma: no cover - checked earlier
+        raise InputError(f"unknown positions {positions!r}")
+    return out.to(device)
+
+
+# --------------------------------------------------------------------------------------------
+# the handle
+
+
+class SteerHandle:
+    """Hooks added by :func:`steer`; remove them with :meth:`remove` or by leaving the ``with`` block.
+
+    Attributes:
+        revision: the revision used.
+        units: the steered ``(layer, head)`` pairs or layers.
+        alpha: the strength per unit (float64 tensor ``[len(units)]`` or a grid).
+        positions: the scope.
+        vectors: layer -> the vector added there (``[n_heads, d_head]`` or ``[d_model]``).
+
+    Example:
+        >>> h = iar.steer(vlm, rev, heads=[(0, 1)], alpha=2.0)  # doctest: +SKIP
+        >>> h.remove()  # doctest: +SKIP
+    """
+
+    def __init__(self, vlm: VLM, revision: Revision, units: list, alpha: Tensor,
+                 positions: Any, vectors: dict[int, Tensor]):
+        self.vlm, self.revision, self.units = vlm, revision, units
+        self.alpha, self.positions, self.vectors = alpha, positions, vectors
+        self._handles: list = []
+
+    @property
+    def active(self) -> bool:
+        """Whether the hooks are still on the bridge."""
+        return bool(self._handles)
+
+    def _add(self) -> None:
+        bridge = self.vlm.bridge
+        hooks = bridge.hook_dict
+        site = "attn.hook_z" if self.revision.level == "head" else "hook_resid_post"
+        try:
+            for layer, vec in self.vectors.items():
+                name = f"blocks.{layer}.{site}"
+                if name not in hooks:
+                    raise UnsupportedModelError(f"the bridge has no hook {name!r}.")
+                hp = hooks[name]
+                self._handles.append((hp, hp.add_hook(self._make_hook(vec), dir="fwd")))
+        except BaseException:
+            self.remove()
+            raise
+
+    def _make_hook(self, vec64: Tensor):
+        head = self.revision.level == "head"
+        positions, vlm = self.positions, self.vlm
+        cache: dict = {}
+
+        def hook(act: Tensor, hook: Any = None) -> Tensor:
+            key = (act.dtype, act.device)
+            if key not in cache:
+                cache[key] = vec64.to(device=act.device, dtype=act.dtype)
+            vec = cache[key]
+            if isinstance(positions, str) and positions == "all":
+                return act + vec
+            mask = _scope_mask(vlm, positions, act.shape[0], act.shape[1], act.device)
+            mask = mask.to(act.dtype)[:, :, None, None] if head else mask.to(act.dtype)[:, :, None]
+            return act + mask * vec
+
+        return hook
+
+    def remove(self) -> None:
+        """Remove this handle's hooks (others stay). Safe to call twice.
+
+        Example:
+            >>> h.remove()  # doctest: +SKIP
+        """
+        while self._handles:
+            hp, handle = self._handles.pop()
+            handle.hook.remove()
+            hp.fwd_hooks[:] = [x for x in hp.fwd_hooks if x is not handle]
+
+    def __enter__(self) -> SteerHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+    def __repr__(self) -> str:
+        what = "heads" if self.revision.level == "head" else "layers"
+        return f"SteerHandle({what}={self.units}, positions={self.positions!r}, active={self.active})"
+
+
+def _prepare(vlm: VLM, revision: Revision | None, heads: Any, layers: Any, alpha: Any):
+    from iar.revision import Revision
+
+    if revision is None:
+        revision = attached(vlm)
+        if revision is None:
+            raise RevisionError(
+                "no revision given and none attached to this model; pass one "
+                "(iar.steer(vlm, rev, ...)) or attach it first with iar.steer.attach(vlm, rev)."
+            )
+    if not isinstance(revision, Revision):
+        raise InputError(f"revision must be an iar.Revision, got {type(revision).__name__}.")
+    revision.check(vlm)
+    cfg = vlm.cfg
+    n_heads = cfg.n_heads if revision.level == "head" else None
+    units = _resolve_units(revision, heads, layers, cfg.n_layers, n_heads)
+    grid = (cfg.n_layers, cfg.n_heads) if revision.level == "head" else (cfg.n_layers,)
+    a = _check_alpha(alpha, units, grid, "head" if n_heads else "layer")
+    return revision, units, a, _deltas(revision, units, a)
+
+
+def steer(
+    vlm: VLM,
+    revision: Revision | None = None,
+    *,
+    heads: Sequence[tuple[int, int]] | int | None = None,
+    layers: Sequence[int] | None = None,
+    alpha: float | Tensor = 1.0,
+    positions: str | Tensor = "all",
+) -> SteerHandle:
+    """Add a revision's vectors at chosen heads or layers until the handle is removed.
+
+    Args:
+        vlm: the loaded model.
+        revision: a fitted :class:`iar.Revision`; ``None`` uses the one attached with
+            :func:`attach`.
+        heads: (head-level revision) ``[(layer, head), ...]`` or an int k = the top k heads by the
+            revision's probe accuracy.
+        layers: (layer-level revision) ``[layer, ...]``.
+        alpha: strength: a number, one value per chosen head/layer, or a full ``[n_layers,
+            n_heads]`` / ``[n_layers]`` grid. The added vector is ``alpha * sigma * direction``.
+        positions: ``"all"`` (default), ``"prompt"`` (non-pad prompt tokens), ``"generated"``
+            (tokens produced by ``vlm.generate``), ``"image"`` (image-token positions),
+            ``"text"`` (everything but image tokens and padding: prompt text and generated
+            tokens), or a bool mask ``[seq]`` / ``[batch, seq]`` over absolute columns of the
+            padded batch (columns past its end are not steered). Anything but ``"all"`` needs the
+            model to run through ``vlm.forward`` / ``vlm.generate``.
+
+    Returns:
+        A :class:`SteerHandle`: a context manager; ``.remove()`` takes the hooks off. Steering
+        twice stacks; removing one handle leaves the other.
+
+    Example:
+        >>> rev = iar.Revision.fit(acts)  # doctest: +SKIP
+        >>> with iar.steer(vlm, rev, heads=[(1, 0), (1, 3)], alpha=4.0):  # doctest: +SKIP
+        ...     steered = vlm.generate(vlm.encode(["Describe the image."], [img]))
+    """
+    revision, units, a, vectors = _prepare(vlm, revision, heads, layers, alpha)
+    handle = SteerHandle(vlm, revision, units, a, _check_positions(positions), vectors)
+    handle._add()
+    return handle
+
+
+# --------------------------------------------------------------------------------------------
+# baking into weights
+
+_WRAPPED = "._original_component"
+
+
+def _plain_state(module: torch.nn.Module) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """Parameters and buffers of a bridge-wrapped HF model, under their plain HF names."""
+    params = {k.replace(_WRAPPED, ""): v for k, v in module.state_dict(keep_vars=True).items()}
+    buffers = {k.replace(_WRAPPED, ""): v for k, v in module.named_buffers(remove_duplicate=False)}
+    return params, buffers
+
+
+def _decoder_layers(model: torch.nn.Module, n_layers: int) -> Sequence[torch.nn.Module]:
+    dec = model.get_decoder() if hasattr(model, "get_decoder") else None
+    layers = getattr(dec, "layers", None)
+    if layers is None or len(layers) != n_layers:
+        raise UnsupportedModelError(
+            f"cannot find the {n_layers} decoder layers of {type(model).__name__}; bake supports "
+            "HF VLMs whose get_decoder() returns the language model."
+        )
+    return layers
+
+
+def bake(
+    vlm: VLM,
+    revision: Revision | None = None,
+    *,
+    heads: Sequence[tuple[int, int]] | int | None = None,
+    layers: Sequence[int] | None = None,
+    alpha: float | Tensor = 1.0,
+    positions: str = "all",
+) -> torch.nn.Module:
+    """Fold a steer into biases and return a plain HF model that generates steered text without hooks.
+
+    Head level: the vector added to ``hook_z`` at layer ``l`` becomes the bias
+    ``W_o @ delta`` of that layer's attention output projection (``o_proj``). The bias is created
+    through the text config's ``attention_bias`` flag (which also gives q/k/v biases; they are set
+    to zero), so ``save_pretrained`` / ``from_pretrained`` keep it and any HF-compatible engine can
+    serve it. Supported where the text config has that flag: Llama backbones (LLaVA-1.5,
+    Idefics3) and Gemma-3. Layer level: the vector becomes the MLP ``down_proj`` bias (via
+    ``mlp_bias``), exact only where nothing follows ``down_proj`` before the residual add: Llama
+    backbones. Other backbones (Mistral, Qwen2) have no such flag; their checkpoints could not
+    carry the bias through ``from_pretrained``, so they get :class:`UnsupportedModelError`.
+
+    The returned model shares all other weights with ``vlm.hf`` (no copy); ``vlm`` is unchanged.
+
+    Args:
+        vlm, revision, heads, layers, alpha: as for :func:`steer`.
+        positions: must be ``"all"`` (a bias acts on every position).
+
+    Example:
+        >>> hf = iar.steer.bake(vlm, rev, heads=4, alpha=5.0)  # doctest: +SKIP
+        >>> hf.save_pretrained("llava-iar")  # doctest: +SKIP
+    """
+    if not (isinstance(positions, str) and positions == "all"):
+        raise InputError(
+            f"bake folds the revision into biases, which act on every position; positions="
+            f"{positions if isinstance(positions, str) else 'mask'!r} cannot be baked. Use "
+            "positions='all', or steer with hooks (iar.steer) for scoped steering."
+        )
+    revision, units, _, vectors = _prepare(vlm, revision, heads, layers, alpha)
+    src = vlm.hf
+    config = copy.deepcopy(src.config)
+    text = config.get_text_config()
+    flag = "attention_bias" if revision.level == "head" else "mlp_bias"
+    kind = text.model_type
+    if not hasattr(text, flag):
+        raise UnsupportedModelError(
+            f"cannot bake into {kind!r}: its config has no {flag!r} flag, so a bias would not "
+            "survive save_pretrained/from_pretrained. Steer with hooks (iar.steer) instead."
+        )
+    setattr(text, flag, True)
+    with torch.device("meta"):
+        model = type(src)(config)
+    params, buffers = _plain_state(src)
+    want = model.state_dict(keep_vars=True)
+    missing = [k for k in want if k not in params and not k.endswith(".bias")]
+    if missing:
+        raise UnsupportedModelError(
+            f"cannot map the bridged model's weights back to {type(src).__name__} "
+            f"(missing {missing[:3]}); bake needs a model loaded with iar.load."
+        )
+    state = {}
+    for k, v in want.items():
+        if k in params:
+            state[k] = params[k].detach()
+        else:  # a bias the flag created: zero
+            state[k] = torch.zeros(v.shape, dtype=v.dtype, device=_device_of(params, k))
+    model.load_state_dict(state, assign=True, strict=True)
+    for name, buf in list(model.named_buffers()):
+        if buf.is_meta:
+            if name not in buffers:
+                raise UnsupportedModelError(f"cannot restore buffer {name!r} when baking.")
+            mod_name, _, attr = name.rpartition(".")
+            model.get_submodule(mod_name)._buffers[attr] = buffers[name].detach()
+    if hasattr(model, "tie_weights"):
+        model.tie_weights()
+    decoder_layers = _decoder_layers(model, vlm.cfg.n_layers)
+    for layer, vec in vectors.items():
+        block = decoder_layers[layer]
+        if revision.level == "head":
+            lin = block.self_attn.o_proj
+            delta = vec.reshape(-1)  # [(h d)], the o_proj input layout
+        else:
+            if hasattr(block, "post_feedforward_layernorm"):
+                raise UnsupportedModelError(
+                    f"{kind!r} normalises the MLP output before the residual add, so a layer-level "
+                    "revision cannot be folded into a bias; steer with hooks or bake a head-level one."
+                )
+            lin = block.mlp.down_proj
+            delta = None
+        if lin.bias is None:
+            raise UnsupportedModelError(
+                f"{kind!r} ignores {flag!r} for this projection; bake is not supported for it."
+            )
+        with torch.no_grad():
+            if delta is None:
+                add = vec
+            else:
+                add = lin.weight.double() @ delta.to(lin.weight.device)
+            lin.bias.copy_(add.to(lin.bias.dtype))
+    model.eval()
+    return model
+
+
+def _device_of(params: dict[str, Tensor], key: str) -> torch.device:
+    stem = key.rpartition(".")[0] + ".weight"
+    v = params.get(stem)
+    return v.device if v is not None else torch.device("cpu")
+
+
+# --------------------------------------------------------------------------------------------
+# ``iar.steer`` names both this module and the function: the package resolves ``iar.steer`` to
+# the function lazily, while ``import iar.steer`` rebinds it to the module. Make either object
+# work both ways: the function carries the module's other public names, the module is callable.
+
+steer.attach = attach  # type: ignore[attr-defined]
+steer.attached = attached  # type: ignore[attr-defined]
+steer.detach = detach  # type: ignore[attr-defined]
+steer.bake = bake  # type: ignore[attr-defined]
+steer.SteerHandle = SteerHandle  # type: ignore[attr-defined]
+
+
+class _CallableModule(__import__("types").ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> SteerHandle:
+        return steer(*args, **kwargs)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule
