@@ -19,11 +19,7 @@ Per-architecture facts live in :mod:`iar._archs`.
 from __future__ import annotations
 
 import contextlib
-import copy
-import hashlib
-import json
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +29,8 @@ from jaxtyping import Bool, Float, Int
 from torch import Tensor
 
 from iar import _archs
-from iar.errors import DependencyError, InputError, UnsupportedModelError
+from iar._archs import loading
+from iar.errors import InputError
 
 SUPPORTED = tuple(_archs.SPECS)
 
@@ -103,6 +100,8 @@ class Generation:
     Attributes:
         tokens: new token ids per prompt, up to and excluding the first end-of-sequence token.
         texts: ``tokens`` decoded, special tokens skipped.
+        scores: with ``output_scores=True``, the raw next-token logits of every step
+            (float32 ``[b, vocab]`` each, before temperature), else ``None``.
 
     Example:
         >>> gen = vlm.generate(vlm.encode(["Hi."]), max_new_tokens=4)  # doctest: +SKIP
@@ -112,6 +111,7 @@ class Generation:
 
     tokens: list[list[int]]
     texts: list[str]
+    scores: list[Tensor] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -208,7 +208,7 @@ class VLM:
             model_type=spec.model_type,
             name_or_path=str(getattr(hf.config, "_name_or_path", "") or ""),
             backbone=type(bridge.original_model).__name__,
-            config_hash=_config_hash(hf.config),
+            config_hash=loading.config_hash(hf.config),
         )
         self._text_config = text_config
         gen = getattr(hf, "generation_config", None)
@@ -409,6 +409,7 @@ class VLM:
         seed: int | None = None,
         *,
         use_cache: bool = True,
+        output_scores: bool = False,
     ) -> Generation:
         """Generate a continuation of every prompt, batched, through the bridge.
 
@@ -427,6 +428,7 @@ class VLM:
             seed: seeds the sampler (reproducible samples); ignored when greedy.
             use_cache: False recomputes the whole sequence at each step (slow; a check that
                 caching changes nothing).
+            output_scores: also return each step's raw logits in ``Generation.scores``.
 
         Returns:
             :class:`Generation` with ``tokens`` and ``texts``.
@@ -457,6 +459,7 @@ class VLM:
         cache = DynamicCache(config=self._text_config) if use_cache else None
         finished = torch.zeros(b, dtype=torch.bool, device=self.device)
         new_tokens: list[Tensor] = []
+        all_scores: list[Tensor] = []
         embed = self.hf.get_input_embeddings()
         with torch.inference_mode():
             step_embeds, step_pos, start = embeds, pos, 0
@@ -467,6 +470,8 @@ class VLM:
                 with self._stepping(batch, start, step_embeds.shape[1]):
                     logits = self._run(step_embeds, step_mask, step_pos, cache, logits_to_keep=1)
                 scores = logits[:, -1, :].float()
+                if output_scores:
+                    all_scores.append(scores.clone())
                 if do_sample:
                     token = _sample(scores, temperature, top_p, generator)
                 else:
@@ -500,7 +505,7 @@ class VLM:
             cut = next((j for j, t in enumerate(row) if t in eos_set), len(row))
             tokens.append(row[:cut])
         texts = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
-        return Generation(tokens=tokens, texts=texts)
+        return Generation(tokens=tokens, texts=texts, scores=all_scores if output_scores else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -597,70 +602,6 @@ def _check_batch(batch: Any) -> None:
         )
 
 
-def _config_hash(config: Any) -> str:
-    d = config.to_dict()
-    for k in ("_name_or_path", "transformers_version", "_attn_implementation_autoset", "dtype", "torch_dtype"):
-        d.pop(k, None)
-    blob = json.dumps(d, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _no_runtime_install() -> Iterator[None]:
-    """Stop the bridge from running ``pip install torchvision`` when a processor fails to load."""
-    try:
-        from transformer_lens.model_bridge.sources.transformers import helpers
-    except ImportError:  # pragma: no cover - other TransformerLens layouts
-        yield
-        return
-    original = getattr(helpers, "_ensure_torchvision", None)
-    if original is None:  # pragma: no cover
-        yield
-        return
-    helpers._ensure_torchvision = lambda: False
-    try:
-        yield
-    finally:
-        helpers._ensure_torchvision = original
-
-
-def _bridge_tokenizer(tokenizer: Any) -> Any:
-    """A private copy of the tokenizer for the bridge (it normalises what it is given).
-
-    Tokenizers built in memory have no ``name_or_path`` entry and make the bridge fail; those
-    are saved and reloaded.
-    """
-    from transformers import AutoTokenizer
-
-    if getattr(tokenizer, "name_or_path", ""):
-        try:
-            return copy.deepcopy(tokenizer)
-        except Exception:  # pragma: no cover - fall through to a save/reload
-            pass
-    with tempfile.TemporaryDirectory(prefix="iar-tok-") as tmp:
-        tokenizer.save_pretrained(tmp)
-        return AutoTokenizer.from_pretrained(tmp)
-
-
-def _build_bridge(hf: Any, tokenizer: Any, spec: _archs.ArchSpec) -> Any:
-    try:
-        from transformer_lens.model_bridge import TransformerBridge
-    except ImportError as err:  # pragma: no cover
-        raise DependencyError(
-            "transformer-lens>=4.3 is needed: pip install 'transformer-lens>=4.3,<4.4'."
-        ) from err
-    shell, arch = _archs.backbone_shell(hf, spec)
-    embed = hf.get_input_embeddings().weight
-    with _no_runtime_install():
-        bridge = TransformerBridge.boot_transformers(
-            arch,
-            hf_model=shell,
-            tokenizer=_bridge_tokenizer(tokenizer),
-            dtype=embed.dtype,
-        )
-    return bridge
-
-
 # --------------------------------------------------------------------------------------------
 # load
 
@@ -707,7 +648,9 @@ def load(
     if isinstance(dtype, str) and dtype != "auto":
         dtype = getattr(torch, dtype)
     if _is_path_like(model):
-        hf, processor = _from_pretrained(str(model), processor, dtype, device, hf_kwargs)
+        if processor is not None and _is_path_like(processor):
+            processor = str(processor)
+        hf, processor = loading.from_pretrained(str(model), processor, dtype, device, hf_kwargs)
     else:
         if not isinstance(model, torch.nn.Module):
             raise InputError(
@@ -725,7 +668,7 @@ def load(
                 "AutoProcessor.from_pretrained(<hub id>)."
             )
         if _is_path_like(processor):
-            processor = _load_processor(str(processor), {})
+            processor = loading.load_processor(str(processor), model.config.model_type)
         hf = model
         if isinstance(dtype, torch.dtype):
             hf = hf.to(dtype)
@@ -735,44 +678,5 @@ def load(
     if getattr(processor, "tokenizer", None) is None:
         raise InputError("the processor has no tokenizer; pass the model's AutoProcessor.")
     hf.eval()
-    bridge = _build_bridge(hf, processor.tokenizer, spec)
+    bridge = loading.build_bridge(hf, processor.tokenizer, spec)
     return VLM(hf, processor, bridge, spec)
-
-
-def _from_pretrained(
-    name: str, processor: Any, dtype: Any, device: Any, hf_kwargs: dict[str, Any]
-) -> tuple[Any, Any]:
-    from transformers import AutoConfig, AutoModelForImageTextToText
-
-    shared = {k: hf_kwargs[k] for k in ("revision", "trust_remote_code", "token", "cache_dir") if k in hf_kwargs}
-    config = AutoConfig.from_pretrained(name, **shared)
-    _archs.spec_for(config)  # fail before downloading weights
-    kwargs = dict(hf_kwargs)
-    if dtype is not None:
-        kwargs["dtype"] = dtype
-    if device is not None and "device_map" not in kwargs:
-        kwargs["device_map"] = device
-    hf = AutoModelForImageTextToText.from_pretrained(name, **kwargs)
-    if processor is None or _is_path_like(processor):
-        processor = _load_processor(str(processor or name), shared)
-    return hf, processor
-
-
-def _load_processor(name: str, kwargs: dict[str, Any]) -> Any:
-    """``AutoProcessor``; without torchvision, retried with no video processor (images only)."""
-    from transformers import AutoProcessor
-
-    try:
-        return AutoProcessor.from_pretrained(name, **kwargs)
-    except (ImportError, ValueError, TypeError, OSError) as err:
-        try:
-            import torchvision  # noqa: F401
-        except ImportError:
-            try:
-                return AutoProcessor.from_pretrained(name, video_processor=None, **kwargs)
-            except Exception:
-                raise DependencyError(
-                    f"could not build the processor of {name!r} ({err}); its video processor "
-                    "needs torchvision: pip install torchvision (matching your torch)."
-                ) from err
-        raise

@@ -1,0 +1,218 @@
+"""Loading: HF model and processor from a hub id or folder, and the bridge around the backbone.
+
+Kept apart from :mod:`iar.model` so that the model stage reads as types + one class. Two
+environment facts shape this file (see DESIGN.md):
+
+- Qwen2.5-VL's and InternVL's processors include a video processor that needs torchvision; where
+  torchvision is absent the processor is rebuilt from its parts with no video processor (images
+  work the same).
+- TransformerLens would ``pip install torchvision`` at run time when a multimodal processor fails
+  to load; that is switched off while the bridge boots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+from iar._archs import ArchSpec, backbone_shell, spec_for
+from iar.errors import DependencyError
+
+_HUB_KWARGS = ("revision", "trust_remote_code", "token", "cache_dir", "local_files_only")
+
+
+def config_hash(config: Any) -> str:
+    """A short hash of an HF config (paths, versions and dtype left out).
+
+    Example:
+        >>> from transformers import LlavaConfig
+        >>> len(config_hash(LlavaConfig()))
+        16
+    """
+    d = config.to_dict()
+    for k in ("_name_or_path", "transformers_version", "_attn_implementation_autoset", "dtype", "torch_dtype"):
+        d.pop(k, None)
+    blob = json.dumps(d, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def from_pretrained(
+    name: str, processor: Any, dtype: Any, device: Any, hf_kwargs: dict[str, Any]
+) -> tuple[Any, Any]:
+    """Load ``(hf_model, processor)`` from a hub id or local folder.
+
+    The config is read first, so an unsupported architecture fails before any weights are
+    downloaded. ``device`` becomes ``device_map`` unless one is given.
+
+    Example:
+        >>> hf, proc = from_pretrained("llava-hf/llava-1.5-7b-hf", None, "auto", "cuda", {})  # doctest: +SKIP
+    """
+    from transformers import AutoConfig, AutoModelForImageTextToText
+
+    shared = {k: hf_kwargs[k] for k in _HUB_KWARGS if k in hf_kwargs}
+    config = AutoConfig.from_pretrained(name, **shared)
+    spec_for(config)  # fail before downloading weights
+    kwargs = dict(hf_kwargs)
+    if dtype is not None:
+        kwargs["dtype"] = dtype
+    if device is not None and "device_map" not in kwargs:
+        kwargs["device_map"] = device
+    hf = AutoModelForImageTextToText.from_pretrained(name, **kwargs)
+    if processor is None or isinstance(processor, str):
+        processor = load_processor(processor or name, config.model_type, shared)
+    return hf, processor
+
+
+def _torchvision_available() -> bool:
+    try:
+        import torchvision  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _accept_missing_video_processor() -> Iterator[None]:
+    """Let a processor be built with ``video_processor=None``.
+
+    Without torchvision, transformers cannot import the video processor base class, so its
+    type check fails even for ``None``; within this block ``None`` passes, all else is checked.
+    """
+    from transformers.processing_utils import ProcessorMixin
+
+    original = ProcessorMixin.check_argument_for_proper_class
+
+    def check(self: Any, argument_name: str, argument: Any) -> Any:
+        if argument is None and argument_name == "video_processor":
+            return None
+        return original(self, argument_name, argument)
+
+    ProcessorMixin.check_argument_for_proper_class = check
+    try:
+        yield
+    finally:
+        ProcessorMixin.check_argument_for_proper_class = original
+
+
+def load_processor(name: str, model_type: str | None = None, kwargs: dict[str, Any] | None = None) -> Any:
+    """``AutoProcessor.from_pretrained``; without torchvision, rebuilt with no video processor.
+
+    Args:
+        name: hub id or folder.
+        model_type: the model's ``model_type`` (finds the processor class when needed).
+        kwargs: hub arguments (``revision``, ``token``, ...).
+
+    Raises:
+        DependencyError: the processor needs a part that cannot be built here.
+
+    Example:
+        >>> proc = load_processor("Qwen/Qwen2.5-VL-7B-Instruct", "qwen2_5_vl")  # doctest: +SKIP
+    """
+    from transformers import AutoProcessor
+
+    kwargs = dict(kwargs or {})
+    try:
+        return AutoProcessor.from_pretrained(name, **kwargs)
+    except (ImportError, ValueError) as err:
+        if _torchvision_available():
+            raise
+        try:
+            return _processor_without_video(name, model_type, kwargs)
+        except Exception as inner:
+            raise DependencyError(
+                f"could not build the processor of {name!r}: {err} (without its video part: "
+                f"{inner}). Install torchvision matching your torch, e.g. "
+                "pip install torchvision --index-url https://download.pytorch.org/whl/cpu."
+            ) from err
+
+
+def _processor_without_video(name: str, model_type: str | None, kwargs: dict[str, Any]) -> Any:
+    """The model's processor class built from its tokenizer and image processor only."""
+    import transformers
+    from transformers import AutoConfig, AutoImageProcessor, AutoTokenizer
+    from transformers.models.auto.processing_auto import PROCESSOR_MAPPING_NAMES
+
+    if model_type is None:
+        model_type = AutoConfig.from_pretrained(name, **kwargs).model_type
+    cls = getattr(transformers, PROCESSOR_MAPPING_NAMES[model_type])
+    processor_dict, init_kwargs = cls.get_processor_dict(name, **kwargs)
+    args = []
+    for attribute in cls.get_attributes():
+        if attribute == "video_processor":
+            args.append(None)
+        elif "tokenizer" in attribute:
+            args.append(AutoTokenizer.from_pretrained(name, **kwargs))
+        elif attribute == "image_processor":
+            args.append(AutoImageProcessor.from_pretrained(name, **kwargs))
+        else:  # pragma: no cover - no supported processor has other parts
+            raise DependencyError(f"{cls.__name__} needs a {attribute} that iar cannot build.")
+    with _accept_missing_video_processor():
+        processor = cls.from_args_and_dict(args, processor_dict, **init_kwargs)
+    if getattr(processor, "chat_template", None) is None:
+        processor.chat_template = getattr(processor.tokenizer, "chat_template", None)
+    return processor
+
+
+@contextlib.contextmanager
+def _no_runtime_install() -> Iterator[None]:
+    """Stop the bridge from running ``pip install torchvision`` when a processor fails to load."""
+    try:
+        from transformer_lens.model_bridge.sources.transformers import helpers
+    except ImportError:  # pragma: no cover - other TransformerLens layouts
+        yield
+        return
+    original = getattr(helpers, "_ensure_torchvision", None)
+    if original is None:  # pragma: no cover
+        yield
+        return
+    helpers._ensure_torchvision = lambda: False
+    try:
+        yield
+    finally:
+        helpers._ensure_torchvision = original
+
+
+def _bridge_tokenizer(tokenizer: Any) -> Any:
+    """A private copy of the tokenizer for the bridge (it normalises what it is given).
+
+    Tokenizers built in memory have no ``name_or_path`` and make the bridge fail with
+    ``KeyError: 'name_or_path'``; those are saved and reloaded.
+    """
+    from transformers import AutoTokenizer
+
+    if getattr(tokenizer, "name_or_path", ""):
+        try:
+            return copy.deepcopy(tokenizer)
+        except Exception:  # pragma: no cover - fall through to a save/reload
+            pass
+    with tempfile.TemporaryDirectory(prefix="iar-tok-") as tmp:
+        tokenizer.save_pretrained(tmp)
+        return AutoTokenizer.from_pretrained(tmp)
+
+
+def build_bridge(hf: Any, tokenizer: Any, spec: ArchSpec) -> Any:
+    """A TransformerLens ``TransformerBridge`` around the VLM's language backbone.
+
+    The bridge replaces the backbone's layers in place (inside ``hf`` too), keeps raw weights
+    (logits equal HF's) and makes no hub call.
+
+    Example:
+        >>> bridge = build_bridge(hf, processor.tokenizer, SPECS["llava"])  # doctest: +SKIP
+    """
+    try:
+        from transformer_lens.model_bridge import TransformerBridge
+    except ImportError as err:  # pragma: no cover
+        raise DependencyError(
+            "transformer-lens>=4.3 is needed: pip install 'transformer-lens>=4.3,<4.4'."
+        ) from err
+    shell, arch = backbone_shell(hf, spec)
+    dtype = hf.get_input_embeddings().weight.dtype
+    with _no_runtime_install():
+        return TransformerBridge.boot_transformers(
+            arch, hf_model=shell, tokenizer=_bridge_tokenizer(tokenizer), dtype=dtype
+        )
