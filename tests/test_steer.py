@@ -272,7 +272,7 @@ def test_plain_call_handle_and_stacking(vlm, rev, batch):
 def test_attached_revision_is_the_default(vlm, rev, batch):
     with pytest.raises(RevisionError, match="attach"):
         iar.steer(vlm, heads=2)
-    iar.steer.attach(vlm, rev)
+    vlm.attach(rev)
     try:
         with torch.no_grad():
             with iar.steer(vlm, heads=[(1, 2)], alpha=3.0):
