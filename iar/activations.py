@@ -201,7 +201,8 @@ class Activations:
         """A subset of samples (int, slice, list of ints, bool or long tensor).
 
         Example:
-            >>> acts.select([0, 2]).labels.tolist()  # doctest: +SKIP
+            >>> acts = Activations({"z": torch.zeros(3, 2, 4, 16)}, labels=[True, False, False])
+            >>> acts.select([0, 2]).labels.tolist()
             [True, False]
         """
         idx = _as_index(index, self._n)
@@ -222,7 +223,9 @@ class Activations:
         Labels are kept when every part has them.
 
         Example:
-            >>> both = Activations.concat([acts_a, acts_b])  # doctest: +SKIP
+            >>> a = Activations({"resid_post": torch.zeros(2, 2, 8)})
+            >>> len(Activations.concat([a, a.select([0])]))
+            3
         """
         parts = list(parts)
         if not parts:
@@ -448,6 +451,8 @@ def record(
         :class:`Activations` (float32, CPU) with ``meta`` naming the model and the position.
 
     Example:
+        >>> import iar
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
         >>> acts = iar.record(vlm, ["Describe the object."], sites=["z"], progress=False)
         >>> acts["z"].shape
         torch.Size([1, 2, 4, 16])

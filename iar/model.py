@@ -10,7 +10,8 @@ the HF model's own merge code, so the result is exactly HF's); :meth:`VLM.forwar
 
     >>> import iar
     >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
-    >>> vlm.generate(vlm.encode(["Describe the object."]), max_new_tokens=4).texts[0] != None
+    >>> gen = vlm.generate(vlm.encode(["Describe the object."], [iar.testing.tiny_image()]), max_new_tokens=4)
+    >>> len(gen.tokens[0]) <= 4
     True
 
 Per-architecture facts live in :mod:`iar._archs`.
@@ -176,10 +177,13 @@ class VLM:
 
     Build it with :func:`load`. Public attributes: ``bridge`` (the ``TransformerBridge``),
     ``hf`` (the HF VLM; its backbone layers are the bridge's, so hooks fire in ``hf`` too),
-    ``processor``, ``tokenizer``, ``cfg`` (:class:`ModelConfig`), ``device``, ``dtype`` and
-    ``step`` (a :class:`Step` while the bridge runs, else ``None``).
+    ``processor``, ``tokenizer``, ``cfg`` (:class:`ModelConfig`), ``device``, ``dtype``,
+    ``step`` (a :class:`Step` while the bridge runs, else ``None``), ``eos_token_ids`` (where
+    :meth:`generate` stops; from the HF generation config), ``pad_token_id`` and
+    ``image_token_id``.
 
     Example:
+        >>> import iar
         >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
         >>> vlm.cfg.n_layers
         2
@@ -264,6 +268,8 @@ class VLM:
                 image that is not a PIL image.
 
         Example:
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
             >>> batch = vlm.encode(["Describe the object."], [iar.testing.tiny_image()])
             >>> bool(batch.image_positions.any())
             True
@@ -394,6 +400,8 @@ class VLM:
                 memory when only the next token or the activations matter.
 
         Example:
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
             >>> logits = vlm.forward(vlm.encode(["Describe the object."]))
             >>> logits.shape[-1] == vlm.cfg.d_vocab
             True
@@ -444,6 +452,8 @@ class VLM:
             :class:`Generation` with ``tokens`` and ``texts``.
 
         Example:
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
             >>> gen = vlm.generate(vlm.encode(["Describe the object."]), max_new_tokens=8)
             >>> len(gen.tokens[0]) <= 8
             True
@@ -651,6 +661,7 @@ def load(
         InputError: a built model without a processor.
 
     Example:
+        >>> import iar
         >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
         >>> vlm.cfg.model_type
         'llava'
