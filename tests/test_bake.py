@@ -55,9 +55,9 @@ def test_baked_model_generates_the_steered_text_without_hooks(case):
     vlm, rev, batch = case
     with torch.no_grad():
         with iar.steer(vlm, rev, heads=HEADS, alpha=1.5):
-            steered = vlm.generate(batch, max_new_tokens=5).tokens
+            steered = vlm.generate(batch, max_new_tokens=4).tokens
         baked = rev.bake(vlm, heads=HEADS, alpha=1.5)
-        ids = baked.generate(**batch.hf_inputs, max_new_tokens=5, do_sample=False)
+        ids = baked.generate(**batch.hf_inputs, max_new_tokens=4, do_sample=False)
     got = [row[batch.seq_len:] for row in ids.tolist()]
     eos = set(vlm.eos_token_ids)
     got = [r[: next((i for i, t in enumerate(r) if t in eos), len(r))] for r in got]
