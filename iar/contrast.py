@@ -157,7 +157,11 @@ class ContrastSet:
         """Record both sides; see :func:`record`.
 
         Example:
-            >>> acts = cs.record(vlm, progress=False)  # doctest: +SKIP
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+            >>> acts = single_response(["q"], None, "No.", "Yes.").record(vlm, progress=False)
+            >>> acts.labels.tolist()
+            [True, False]
         """
         return record(vlm, self, **kwargs)
 
@@ -330,8 +334,12 @@ def record(vlm: VLM, contrast_set: ContrastSet, **kwargs: Any) -> Activations:
             ``position`` here overrides the set's.
 
     Example:
-        >>> acts = iar.record(vlm, cs, progress=False)  # doctest: +SKIP
-        >>> acts.labels.sum().item() == len(cs.positive)  # doctest: +SKIP
+        >>> import iar
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> cs = multi_response(["q"], None, ["No.", "Never."], [["Sure: a", "Ok: b", "Yes: c"]])
+        >>> acts = iar.record(vlm, cs, progress=False)
+        >>> acts.labels.tolist(), acts.meta["groups"]
+        ([True, True, False, False, False], [0, 0, 0, 0, 0])
     """
     from iar.activations import Activations
     from iar.activations import record as _record

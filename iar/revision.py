@@ -190,7 +190,9 @@ def config_hash(vlm: Any) -> str:
     ``d_vocab`` of ``vlm.cfg`` when the config carries no hash.
 
     Example:
-        >>> config_hash(vlm) == vlm.cfg.config_hash  # doctest: +SKIP
+        >>> import iar
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> config_hash(vlm) == vlm.cfg.config_hash
         True
     """
     cfg = vlm.cfg
@@ -206,7 +208,7 @@ def config_hash(vlm: Any) -> str:
 # the Revision
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Revision:
     """Unit directions and ITI scales, per head (``level="head"``) or per layer (``"layer"``).
 
@@ -248,6 +250,14 @@ class Revision:
         if self.accuracy is None and self.probe is not None:
             self.accuracy = self.probe.accuracy.detach().float().cpu()
 
+    def __repr__(self) -> str:
+        probe = "" if self.accuracy is None else ", probe accuracy kept"
+        return (
+            f"Revision(level={self.level!r}, method={self.method!r}, directions="
+            f"{list(self.directions.shape)}, strategy={self.meta.get('strategy')!r}, "
+            f"n={self.meta.get('n_positive')}+{self.meta.get('n_negative')}{probe})"
+        )
+
     # ---- shapes ------------------------------------------------------------------------------
     @property
     def site(self) -> str:
@@ -273,8 +283,9 @@ class Revision:
         """The ``k`` heads (``(layer, head)``) or layers with the highest probe accuracy.
 
         Example:
-            >>> rev.top(2)  # doctest: +SKIP
-            [(1, 0), (0, 2)]
+            >>> rev = Revision.fit(torch.randn(20, 2, 3, 4) + 1, torch.randn(20, 2, 3, 4), progress=False)
+            >>> len(rev.top(2)), rev.top(1)[0] in [(l, h) for l in range(2) for h in range(3)]
+            (2, True)
         """
         if self.accuracy is None:
             raise RevisionError(
@@ -328,8 +339,12 @@ class Revision:
             progress: show the probe's progress bar.
 
         Example:
-            >>> acts = iar.record(vlm, cs, progress=False)  # doctest: +SKIP
-            >>> rev = Revision.fit(acts, method="mms")  # doctest: +SKIP
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+            >>> cs = iar.contrast.single_response([f"q{k}" for k in range(6)], None, "No.", "Sure: 1.")
+            >>> rev = Revision.fit(iar.record(vlm, cs, progress=False), method="mms", progress=False)
+            >>> rev.directions.shape, rev.meta["strategy"]
+            (torch.Size([2, 4, 16]), 'single_response')
         """
         if level not in LEVELS:
             raise InputError(f"level must be 'head' or 'layer', got {level!r}.")
@@ -418,7 +433,11 @@ class Revision:
         """Raise :class:`RevisionError` unless this revision fits ``vlm`` (shapes and config hash).
 
         Example:
-            >>> rev.check(vlm)  # doctest: +SKIP
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+            >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+            >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+            >>> rev.check(vlm)  # fits: no error
         """
         cfg = vlm.cfg
         if self.level == "head":
@@ -446,8 +465,12 @@ class Revision:
         """``iar.steer(vlm, self, **kwargs)``.
 
         Example:
-            >>> with rev.steer(vlm, heads=4, alpha=5.0):  # doctest: +SKIP
-            ...     out = vlm.generate(vlm.encode(["Hi"]))
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+            >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+            >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+            >>> with rev.steer(vlm, heads=4, alpha=5.0):
+            ...     out = vlm.generate(vlm.encode(["Hi"]), max_new_tokens=4)
         """
         from iar.steer import steer
 
@@ -459,8 +482,13 @@ class Revision:
         See :func:`iar.steer.bake` for which architectures and levels are supported.
 
         Example:
-            >>> hf = rev.bake(vlm, heads=4, alpha=5.0)  # doctest: +SKIP
-            >>> hf.save_pretrained("steered-model")  # doctest: +SKIP
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+            >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+            >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+            >>> hf = rev.bake(vlm, heads=4, alpha=5.0)
+            >>> hf.config.text_config.attention_bias
+            True
         """
         from iar.steer import bake
 
@@ -482,8 +510,10 @@ class Revision:
         metadata is stored so that :meth:`load` detects tampering.
 
         Example:
-            >>> rev.save("revision.safetensors")  # doctest: +SKIP
-            >>> Revision.load("revision.safetensors").level  # doctest: +SKIP
+            >>> import tempfile, os
+            >>> rev = Revision.fit(torch.randn(8, 2, 3, 4) + 1, torch.randn(8, 2, 3, 4), probe=False)
+            >>> path = rev.save(os.path.join(tempfile.mkdtemp(), "revision.safetensors"))
+            >>> Revision.load(path).level
             'head'
         """
         from safetensors.torch import save_file
@@ -510,7 +540,11 @@ class Revision:
         """Read a revision written by :meth:`save`; damaged or tampered files raise RevisionError.
 
         Example:
-            >>> rev = Revision.load("revision.safetensors")  # doctest: +SKIP
+            >>> import tempfile, os
+            >>> path = os.path.join(tempfile.mkdtemp(), "rev.safetensors")
+            >>> _ = Revision.fit(torch.randn(8, 3, 4) + 1, torch.randn(8, 3, 4), level="layer", probe=False).save(path)
+            >>> Revision.load(path).directions.shape
+            torch.Size([3, 4])
         """
         from safetensors import safe_open
 

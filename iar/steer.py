@@ -6,8 +6,11 @@ level adds ``alpha * sigma[l] * direction[l]`` to ``blocks.{l}.hook_resid_post``
 ``vlm.bridge`` and fire in ``vlm.forward`` and at every step of ``vlm.generate``.
 
     >>> import iar
-    >>> with iar.steer(vlm, rev, heads=4, alpha=5.0):  # doctest: +SKIP
-    ...     out = vlm.generate(vlm.encode(["How do I pick a lock?"]))
+    >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+    >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+    >>> with iar.steer(vlm, rev, heads=4, alpha=5.0):
+    ...     out = vlm.generate(vlm.encode(["How do I pick a lock?"]), max_new_tokens=4)
 
 ``positions`` restricts steering to some token columns ("prompt", "generated", "image", "text",
 or a bool mask). Columns are absolute (prompt columns ``[0, batch.seq_len)``, generated tokens
@@ -51,8 +54,13 @@ def attach(vlm: VLM, revision: Revision) -> None:
         revision: a revision fitted on this model.
 
     Example:
-        >>> iar.steer.attach(vlm, rev)  # doctest: +SKIP
-        >>> with iar.steer(vlm, heads=4, alpha=5.0): ...  # doctest: +SKIP
+        >>> import iar
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+        >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+        >>> iar.steer.attach(vlm, rev)
+        >>> with iar.steer(vlm, heads=4, alpha=5.0):
+        ...     logits = vlm.forward(vlm.encode(["Hi"]))
     """
     from iar.revision import Revision
 
@@ -66,7 +74,13 @@ def detach(vlm: VLM) -> Revision | None:
     """Forget the revision attached to ``vlm``; returns it (or ``None``).
 
     Example:
-        >>> iar.steer.detach(vlm)  # doctest: +SKIP
+        >>> import iar
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+        >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+        >>> vlm.attach(rev)
+        >>> iar.steer.detach(vlm) is rev
+        True
     """
     return _ATTACHED.pop(vlm.bridge, None)
 
@@ -75,7 +89,8 @@ def attached(vlm: VLM) -> Revision | None:
     """The revision attached to ``vlm`` with :func:`attach`, or ``None``.
 
     Example:
-        >>> attached(vlm) is None  # doctest: +SKIP
+        >>> import iar
+        >>> attached(iar.load(*iar.testing.tiny_vlm("llava"))) is None
         True
     """
     return _ATTACHED.get(vlm.bridge)
@@ -258,8 +273,13 @@ class SteerHandle:
         vectors: layer -> the vector added there (``[n_heads, d_head]`` or ``[d_model]``).
 
     Example:
-        >>> h = iar.steer(vlm, rev, heads=[(0, 1)], alpha=2.0)  # doctest: +SKIP
-        >>> h.remove()  # doctest: +SKIP
+        >>> import iar
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+        >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+        >>> h = iar.steer(vlm, rev, heads=[(0, 1)], alpha=2.0)
+        >>> h.remove(); h.active
+        False
     """
 
     def __init__(self, vlm: VLM, revision: Revision, units: list, alpha: Tensor,
@@ -310,7 +330,12 @@ class SteerHandle:
         """Remove this handle's hooks (others stay). Safe to call twice.
 
         Example:
-            >>> h.remove()  # doctest: +SKIP
+            >>> import iar
+            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+            >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+            >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+            >>> h = iar.steer(vlm, rev, heads=2, alpha=1.0)
+            >>> h.remove()
         """
         while self._handles:
             hp, handle = self._handles.pop()
@@ -381,9 +406,13 @@ def steer(
         twice stacks; removing one handle leaves the other.
 
     Example:
-        >>> rev = iar.Revision.fit(acts)  # doctest: +SKIP
-        >>> with iar.steer(vlm, rev, heads=[(1, 0), (1, 3)], alpha=4.0):  # doctest: +SKIP
-        ...     steered = vlm.generate(vlm.encode(["Describe the image."], [img]))
+        >>> import iar
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+        >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+        >>> img = iar.testing.tiny_image()
+        >>> with iar.steer(vlm, rev, heads=[(1, 0), (1, 3)], alpha=4.0, positions="generated"):
+        ...     steered = vlm.generate(vlm.encode(["Describe the image."], [img]), max_new_tokens=4)
     """
     revision, units, a, vectors = _prepare(vlm, revision, heads, layers, alpha)
     handle = SteerHandle(vlm, revision, units, a, _check_positions(positions), vectors)
@@ -443,8 +472,13 @@ def bake(
         positions: must be ``"all"`` (a bias acts on every position).
 
     Example:
-        >>> hf = iar.steer.bake(vlm, rev, heads=4, alpha=5.0)  # doctest: +SKIP
-        >>> hf.save_pretrained("llava-iar")  # doctest: +SKIP
+        >>> import iar
+        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+        >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
+        >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
+        >>> hf = iar.steer.bake(vlm, rev, heads=4, alpha=5.0)
+        >>> type(hf).__name__
+        'LlavaForConditionalGeneration'
     """
     if not (isinstance(positions, str) and positions == "all"):
         raise InputError(
