@@ -1,0 +1,94 @@
+"""Refusal judges: does a response decline the request (fully or partly)?
+
+Every judge has ``judge.is_refusal(responses, prompts=None) -> list[bool]`` and
+``judge.score(...) -> list[float]`` (probability or 0/1 of refusal).
+
+    >>> from iar import judges
+    >>> judges.KeywordJudge("gcg").is_refusal(["I cannot help with that.", "Step 1: ..."])
+    [True, False]
+
+- `KeywordJudge(preset)`: the published keyword rules ("xstest", "gcg", "vlguard").
+- `default()`: the project's best judge, an `EmbeddingJudge` (sentence embeddings + refusal
+  cues + logistic head), measured on the project's labelled set (see `load_labelled_set`,
+  `accuracy` and docs/benchmarks.md).
+- `ModelJudge`: any Hugging Face sequence classifier, or a chat guard model (e.g. Llama Guard)
+  with a prompt template, run in batches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from iar.errors import InputError
+from iar.judges.keyword import GCG_TEST_PREFIXES, PRESETS, VLGUARD_REJECT, XSTEST_PREFIXES, KeywordJudge
+
+LABELLED_SET = Path(__file__).parent / "data" / "refusal_set.jsonl"
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """What `iar.evaluate` needs from a judge."""
+
+    def is_refusal(self, responses: Sequence[str], prompts: Sequence[str] | None = None) -> list[bool]:
+        ...
+
+
+def load_labelled_set(split: str | None = None) -> list[dict]:
+    """The project's labelled refusal set (rows: id, family, split, refusal, request, text).
+
+    Args:
+        split: "train", "test" (held-out template families), "freeform" (hand-written responses
+            outside any template, never used in training) or None for all rows.
+
+    Example:
+        >>> rows = load_labelled_set("test")
+        >>> {r["split"] for r in rows}
+        {'test'}
+    """
+    if split not in (None, "train", "test", "freeform"):
+        raise InputError(f"split must be 'train', 'test', 'freeform' or None, got {split!r}.")
+    rows = [json.loads(line) for line in LABELLED_SET.read_text(encoding="utf-8").splitlines() if line]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def accuracy(judge: Judge, split: str | None = "test") -> float:
+    """Share of the labelled set's rows (of `split`) where the judge agrees with the label.
+
+    Example:
+        >>> round(accuracy(KeywordJudge("xstest"), split=None), 2)
+        0.87
+    """
+    rows = load_labelled_set(split)
+    pred = judge.is_refusal([r["text"] for r in rows], [r["request"] for r in rows])
+    return sum(p == r["refusal"] for p, r in zip(pred, rows)) / len(rows)
+
+
+def default(**kwargs) -> Judge:
+    """The project's best refusal judge (an `EmbeddingJudge`; kwargs are passed to it).
+
+    Example:
+        >>> judge = default()
+        >>> judge.is_refusal(["I won't help with that.", "Sure: 1. Preheat the oven."])
+        [True, False]
+    """
+    from iar.judges.learned import EmbeddingJudge
+
+    return EmbeddingJudge(**kwargs)
+
+
+def __getattr__(name: str):
+    if name == "EmbeddingJudge":
+        from iar.judges.learned import EmbeddingJudge
+        return EmbeddingJudge
+    if name in ("ModelJudge", "parse_verdict"):
+        from iar.judges import model
+        return getattr(model, name)
+    raise AttributeError(f"module 'iar.judges' has no attribute {name!r}")
+
+
+__all__ = ["Judge", "KeywordJudge", "EmbeddingJudge", "ModelJudge", "default", "accuracy",
+           "load_labelled_set", "PRESETS", "XSTEST_PREFIXES", "GCG_TEST_PREFIXES", "VLGUARD_REJECT",
+           "parse_verdict"]
