@@ -362,3 +362,35 @@ def test_scoped_positions_outside_a_vlm_step_are_a_clear_error(vlm, rev, batch):
     with iar.steer(vlm, rev, heads=[(0, 0)], positions="all"), torch.no_grad():
         vlm.bridge(batch.embeds, attention_mask=batch.attention_mask, position_ids=batch.position_ids)
     assert _n_hooks(vlm) == 0
+
+
+# ---- every architecture -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("arch", iar.testing.ARCHITECTURES)
+def test_image_scoped_head_steering_is_exact_on_every_architecture(arch):
+    """The o_proj output (``attn.hook_out``) changes by alpha*sigma*dir @ W_O at image tokens only.
+
+    (On Gemma-3 the bridge's ``hook_attn_out`` is after the post-attention norm, so the exact
+    linear change is checked at ``attn.hook_out``, the projection's own output, everywhere.)
+    """
+    model = iar.load(*tiny_vlm(arch))
+    c = model.cfg
+    g = torch.Generator().manual_seed(0)
+    shape = (c.n_layers, c.n_heads, c.d_head)
+    r = Revision.fit(torch.randn(8, *shape, generator=g) + 1, torch.randn(8, *shape, generator=g), probe=False)
+    b = model.encode(["Describe the object.", "Hi"], [tiny_image(1), None])
+    store, handles = _capture(model, ["blocks.1.attn.hook_out"])
+    try:
+        with torch.no_grad():
+            model.forward(b)
+            with iar.steer(model, r, heads=[(1, 2)], alpha=3.0, positions="image"):
+                model.forward(b)
+    finally:
+        _release(handles)
+    (_, x), (_, y) = store["blocks.1.attn.hook_out"]
+    expected = 3.0 * r.vectors[1, 2] @ model.bridge.W_O[1, 2].detach().float()
+    img = b.image_positions
+    assert img.any() and (~img).any()
+    assert torch.allclose((y - x)[img], expected.expand(int(img.sum()), -1), atol=1e-5)
+    assert torch.equal(y[~img], x[~img])
