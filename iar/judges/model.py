@@ -148,9 +148,18 @@ class ModelJudge:
         if not getattr(self.tokenizer, "chat_template", None):
             raise InputError("This guard tokenizer has no chat template; pass template='... {prompt} "
                              "... {response} ...'.")
-        return [self.tokenizer.apply_chat_template(
-            [{"role": "user", "content": p}, {"role": "assistant", "content": r}], tokenize=False)
-            for p, r in zip(prompts, responses)]
+        return [self._chat(p, r) for p, r in zip(prompts, responses)]
+
+    def _chat(self, prompt: str, response: str) -> str:
+        text = self.tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}],
+            tokenize=False)
+        if response and response not in text:  # templates that expect content as typed parts
+            text = self.tokenizer.apply_chat_template(
+                [{"role": "user", "content": [{"type": "text", "text": prompt}]},
+                 {"role": "assistant", "content": [{"type": "text", "text": response}]}],
+                tokenize=False)
+        return text
 
     @torch.inference_mode()
     def verdicts(self, responses: Sequence[str], prompts: Sequence[str] | None = None

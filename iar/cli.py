@@ -1,0 +1,232 @@
+"""The ``iar`` command.
+
+    iar eval --model ID_OR_PATH --benchmark figstep --data DIR --out runs/NAME.jsonl
+    iar render figstep CSV OUTDIR
+
+Each subcommand is registered by a small ``_add_<name>(subparsers)`` function that sets
+``func`` (the handler, taking the parsed args and returning an exit code); add yours to
+`SUBCOMMANDS`. ``--model`` also takes ``tiny:ARCH`` (an `iar.testing.tiny_vlm` architecture, for
+offline checks) and ``organism`` / ``organism:FOLDER`` (the trained model organism; see
+`_load_model`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from iar.errors import DependencyError, IarError, InputError
+
+
+# ------------------------------------------------------------------------------------- models
+
+def _load_model(spec: str, *, device: str | None = None, dtype: str | None = None) -> Any:
+    """A VLM from ``--model``: a hub id or local folder, or ``tiny:ARCH`` (offline tiny model)."""
+    import iar
+
+    if spec.startswith("tiny:"):
+        arch = spec.split(":", 1)[1]
+        if arch not in iar.testing.ARCHITECTURES:
+            raise InputError(f"Unknown tiny architecture {arch!r}; choose one of "
+                             f"{iar.testing.ARCHITECTURES}.")
+        return iar.load(*iar.testing.tiny_vlm(arch), device=device)
+    if spec == "organism" or spec.startswith("organism:"):
+        # the trained model organism: shipped weights, or organism:FOLDER for one from `train`
+        from iar.organism import load as load_organism
+
+        folder = spec.split(":", 1)[1] if ":" in spec else None
+        return load_organism(folder, **({"device": device} if device else {}))
+    kwargs: dict[str, Any] = {}
+    if dtype:
+        import torch
+        kwargs["dtype"] = dtype if dtype == "auto" else getattr(torch, dtype)
+    return iar.load(spec, device=device, **kwargs)
+
+
+# -------------------------------------------------------------------------------------- eval
+
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    from iar.benchmarks import LOADERS
+
+    p = sub.add_parser("eval", help="evaluate a model on a benchmark (resumable JSONL run file)",
+                       description="Generate answers for every benchmark item, judge refusals and "
+                                   "append each finished item to --out at once; rerunning the same "
+                                   "command resumes where it stopped.")
+    p.add_argument("--model", required=True,
+                   help="hub id or local folder of a supported VLM; tiny:llava (etc.) for a tiny "
+                        "offline model; organism (or organism:FOLDER) for the model organism")
+    p.add_argument("--benchmark", required=True, choices=sorted(LOADERS), help="benchmark format")
+    p.add_argument("--data", required=True, help="benchmark folder or file (or a datasets hub id)")
+    p.add_argument("--out", required=True, help="JSONL run file, e.g. runs/NAME.jsonl")
+    p.add_argument("--subset", help="vlguard subset (unsafes, safe_unsafes, safe_safes) or "
+                                    "mm_safetybench image type (SD, TYPO, SD_TYPO, text)")
+    p.add_argument("--revision", help="revision file (iar.Revision.save) to steer with")
+    p.add_argument("--heads", type=int, help="steer the top K heads (head-level revision)")
+    p.add_argument("--layers", type=int, nargs="+", help="steer these layers (layer-level revision)")
+    p.add_argument("--alpha", type=float, default=1.0, help="steering strength (default 1.0)")
+    p.add_argument("--positions", default="all",
+                   help="steering scope: all, prompt, generated, image or text (default all)")
+    p.add_argument("--judge", default="default",
+                   help="default, keyword:xstest, keyword:gcg, keyword:vlguard, or model:ID_OR_PATH")
+    p.add_argument("--limit", type=int, help="only the first N items")
+    p.add_argument("--batch-size", type=int, default=8, help="items per batch (default 8)")
+    p.add_argument("--max-new-tokens", type=int, default=256, help="default 256")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", help="cuda, cpu, ... (default: the model's)")
+    p.add_argument("--dtype", help="float16, bfloat16, float32 or auto")
+    p.add_argument("--no-resume", action="store_true", help="start --out over instead of resuming")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_eval)
+
+
+def _make_judge(spec: str) -> Any:
+    from iar import judges
+
+    if spec == "default":
+        return judges.default()
+    if spec.startswith("keyword:"):
+        return judges.KeywordJudge(spec.split(":", 1)[1])
+    if spec.startswith("model:"):
+        return judges.ModelJudge(spec.split(":", 1)[1])
+    raise InputError(f"Unknown judge {spec!r}; use default, keyword:PRESET or model:ID_OR_PATH.")
+
+
+def _load_benchmark(args: argparse.Namespace):
+    from iar import benchmarks
+
+    kwargs: dict[str, Any] = {}
+    if args.subset:
+        key = {"vlguard": "subset", "mm_safetybench": "image_type"}.get(args.benchmark)
+        if key is None:
+            raise InputError(f"--subset applies to vlguard and mm_safetybench, not {args.benchmark}.")
+        kwargs[key] = args.subset
+    return benchmarks.load(args.benchmark, args.data, **kwargs)
+
+
+def _steer_args(args: argparse.Namespace) -> dict[str, Any] | None:
+    if args.revision is None:
+        if args.heads is not None or args.layers is not None:
+            raise InputError("--heads/--layers need --revision FILE (a saved iar.Revision).")
+        return None
+    from iar.revision import Revision
+
+    steer: dict[str, Any] = {"revision": Revision.load(args.revision), "alpha": args.alpha,
+                             "positions": args.positions}
+    if args.heads is not None:
+        steer["heads"] = args.heads
+    if args.layers is not None:
+        steer["layers"] = args.layers
+    return steer
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    import iar
+
+    bench = _load_benchmark(args)
+    judge = _make_judge(args.judge)
+    steer = _steer_args(args)
+    vlm = _load_model(args.model, device=args.device, dtype=args.dtype)
+    report = iar.evaluate(vlm, bench, steer=steer, judge=judge, batch_size=args.batch_size,
+                          max_new_tokens=args.max_new_tokens, out=args.out,
+                          resume=not args.no_resume, limit=args.limit, seed=args.seed,
+                          progress=not args.quiet)
+    summary = {**report.summary(), "asr_by_category": report.asr_by_category(),
+               "model": args.model, "benchmark": args.benchmark, "judge": report.meta.get("judge"),
+               "steer": report.meta.get("steer"), "run_file": str(args.out)}
+    summary_path = Path(args.out).with_suffix(".summary.json")
+    _atomic_write(summary_path, json.dumps(summary, indent=1, default=str) + "\n")
+    print(report.table())
+    print(f"rows: {args.out}\nsummary: {summary_path}")
+    return 0
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+# ------------------------------------------------------------------------------------ render
+
+def _add_render(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("render", help="write typographic attack images",
+                       description="Render the typographic images of a benchmark.")
+    kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
+    f = kinds.add_parser("figstep", help="FigStep images from a SafeBench CSV",
+                         description="Write query_{dataset}_{category_id}_{task_id}_6.png for every "
+                                     "row of a SafeBench CSV, as FigStep published them.")
+    f.add_argument("csv", help="SafeBench CSV (dataset,category_id,task_id,category_name,question,"
+                               "instruction)")
+    f.add_argument("outdir", help="folder for the PNG files (created if missing)")
+    f.add_argument("--font", help="path to FreeMonoBold.ttf (found on the system by default)")
+    f.add_argument("--overwrite", action="store_true", help="replace existing images")
+    f.set_defaults(func=_run_render_figstep)
+
+
+def _run_render_figstep(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from iar.benchmarks import figstep
+
+    bench = figstep(args.csv, images="render", font=args.font)
+    out = Path(args.outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for item in tqdm(bench, desc="render figstep", unit="img"):
+        m = item.meta
+        path = out / f"query_{m['dataset']}_{m['category_id']}_{m['task_id']}_6.png"
+        if path.exists() and not args.overwrite:
+            continue
+        tmp = path.with_name(path.stem + ".tmp.png")
+        item.image.save(tmp)
+        tmp.replace(path)
+        written += 1
+    print(f"wrote {written} images to {out} ({len(bench) - written} already there)")
+    return 0
+
+
+# -------------------------------------------------------------------------------------- main
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_eval, _add_render]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``iar`` argument parser with every registered subcommand.
+
+    Example:
+        >>> build_parser().parse_args(["render", "figstep", "a.csv", "out"]).kind
+        'figstep'
+    """
+    import iar
+
+    parser = argparse.ArgumentParser(prog="iar", description="Internal Activation Revision for "
+                                     "vision-language models: evaluate, render, steer.")
+    parser.add_argument("--version", action="version", version=f"iar {iar.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``iar`` command; returns the exit code (errors print a one-line fix).
+
+    Example:
+        >>> main(["render", "figstep", "tests/fixtures/figstep/SafeBench-Demo.csv", "/tmp/iar-fs"])
+        ... # doctest: +SKIP
+        0
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (IarError, DependencyError) as e:
+        print(f"iar {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""Resumable benchmark runs: generate, judge, append each finished item to a JSONL file at once.
+
+    >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    >>> report = iar.evaluate(vlm, iar.benchmarks.jsonl("tests/fixtures/jsonl/own.jsonl"),
+    ...                       judge=iar.judges.KeywordJudge("xstest"), max_new_tokens=4, progress=False)
+    >>> len(report.rows)
+    3
+
+The run file (``out=...``) starts with one header line ``{"_meta": {...}}`` (model, benchmark,
+steering, judge, generation settings) followed by one line per finished item. Items are cut into
+fixed chunks of `batch_size` in benchmark order; a rerun with ``resume=True`` keeps every finished
+row, drops a half-written last line, and regenerates only chunks that still miss a row (the whole
+chunk, so that batch composition and thus every output is the same as in an uninterrupted run;
+only the missing rows are written).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from iar.benchmarks import Benchmark, Item
+from iar.errors import DataError, InputError
+
+ROW_FIELDS = ("id", "category", "kind", "prompt", "has_image", "response", "refused", "score",
+              "tokens", "seconds", "pred", "correct")
+
+
+# ------------------------------------------------------------------------------------ report
+
+@dataclass
+class EvalReport:
+    """Per-item rows of one run and the metrics computed from them.
+
+    Attributes:
+        rows: one dict per item: id, category, kind, prompt, has_image, response, refused,
+            score, tokens, seconds, pred and correct (MCQ items; else None).
+        meta: model, benchmark, steering, judge and generation settings of the run.
+
+    Example:
+        >>> r = EvalReport([{"id": "a", "category": "x", "kind": "harmful", "refused": False,
+        ...                  "tokens": 4, "seconds": 0.5, "correct": None}])
+        >>> r.asr, r.tokens_per_second
+        (1.0, 8.0)
+    """
+
+    rows: list[dict[str, Any]]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The run's name (the output file's stem, or "run")."""
+        return str(self.meta.get("name") or "run")
+
+    def _share(self, kind: str, refused: bool) -> float:
+        rows = [r for r in self.rows if r["kind"] == kind]
+        return sum(bool(r["refused"]) == refused for r in rows) / len(rows) if rows else math.nan
+
+    @property
+    def asr(self) -> float:
+        """Attack success rate: share of harmful items not refused (NaN without harmful items)."""
+        return self._share("harmful", refused=False)
+
+    @property
+    def over_refusal(self) -> float:
+        """Share of benign items refused (NaN without benign items)."""
+        return self._share("benign", refused=True)
+
+    @property
+    def accuracy(self) -> float:
+        """Share of multiple-choice items answered correctly (NaN without MCQ items)."""
+        rows = [r for r in self.rows if r.get("correct") is not None]
+        return sum(bool(r["correct"]) for r in rows) / len(rows) if rows else math.nan
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Generated tokens per second of generation time."""
+        secs = sum(float(r.get("seconds") or 0.0) for r in self.rows)
+        return sum(int(r.get("tokens") or 0) for r in self.rows) / secs if secs > 0 else math.nan
+
+    def asr_by_category(self) -> dict[str, float]:
+        """ASR within each category of harmful items, in order of first appearance."""
+        cats: dict[str, list[bool]] = {}
+        for r in self.rows:
+            if r["kind"] == "harmful":
+                cats.setdefault(r["category"], []).append(not r["refused"])
+        return {c: sum(v) / len(v) for c, v in cats.items()}
+
+    def summary(self) -> dict[str, float]:
+        """The headline numbers: n, asr, over_refusal, accuracy, tokens_per_second."""
+        return {"n": len(self.rows), "asr": self.asr, "over_refusal": self.over_refusal,
+                "accuracy": self.accuracy, "tokens_per_second": self.tokens_per_second}
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a pandas DataFrame (one row per item)."""
+        return pd.DataFrame(self.rows, columns=[c for c in ROW_FIELDS if any(c in r for r in self.rows)]
+                            or list(ROW_FIELDS))
+
+    def compare(self, other: EvalReport) -> pd.DataFrame:
+        """Side-by-side metrics (overall and ASR per category) of two runs, with the difference.
+
+        Example:
+            >>> a = EvalReport([{"id": "1", "category": "x", "kind": "harmful", "refused": False}])
+            >>> b = EvalReport([{"id": "1", "category": "x", "kind": "harmful", "refused": True}])
+            >>> float(a.compare(b).loc["asr", "delta"])
+            -1.0
+        """
+        left, right = self.name, other.name
+        if left == right:
+            left, right = f"{left} (a)", f"{right} (b)"
+        metrics = ("asr", "over_refusal", "accuracy", "tokens_per_second")
+        data = {m: (getattr(self, m), getattr(other, m)) for m in metrics}
+        mine, theirs = self.asr_by_category(), other.asr_by_category()
+        for cat in dict.fromkeys([*mine, *theirs]):
+            data[f"asr[{cat}]"] = (mine.get(cat, math.nan), theirs.get(cat, math.nan))
+        frame = pd.DataFrame.from_dict(data, orient="index", columns=[left, right])
+        frame["delta"] = frame[right] - frame[left]
+        return frame
+
+    def table(self) -> str:
+        """A plain-text table of the headline numbers and the ASR per category."""
+        s = self.summary()
+        lines = [f"{self.name}: {s['n']} items"]
+        for key, label in (("asr", "ASR (harmful not refused)"), ("over_refusal", "over-refusal"),
+                           ("accuracy", "MCQ accuracy"), ("tokens_per_second", "tokens/s")):
+            if not math.isnan(s[key]):
+                lines.append(f"  {label:<28}{s[key]:8.3f}")
+        cats = self.asr_by_category()
+        if len(cats) > 1:
+            lines.append("  ASR by category:")
+            width = max(len(c) for c in cats)
+            lines += [f"    {c:<{width}}  {v:6.3f}" for c, v in cats.items()]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> EvalReport:
+        """Read a run file written by `evaluate` (a half-written last line is ignored)."""
+        meta, rows, _ = _read_run(Path(path))
+        return cls(rows, meta)
+
+
+# -------------------------------------------------------------------------------- run file
+
+def _read_run(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    """Header meta, complete rows, and the byte length of the complete part of a run file."""
+    data = path.read_bytes()
+    good = data.rfind(b"\n") + 1  # anything after the last newline is a half-written line
+    meta: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []
+    for n, line in enumerate(data[:good].decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            raise DataError(f"{path} line {n} is not valid JSON: the run file is damaged in the "
+                            "middle. Remove that line (it will be redone) or start a new --out.") from None
+        if "_meta" in obj:
+            meta = obj["_meta"]
+        else:
+            rows.append(obj)
+    return meta, rows, good
+
+
+_COMPARED = ("model", "benchmark", "steer", "judge", "max_new_tokens", "generate", "seed")
+
+
+def _check_same_run(path: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
+    diff = [k for k in _COMPARED if old.get(k) != new.get(k)]
+    if diff:
+        detail = "; ".join(f"{k}: file has {old.get(k)!r}, now {new.get(k)!r}" for k in diff)
+        raise InputError(f"{path} holds a different run ({detail}). Use another out path, or "
+                         "resume=False to start it over.")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, torch.Tensor):
+        return value.tolist() if value.numel() <= 64 else f"tensor{tuple(value.shape)}"
+    describe = getattr(value, "describe", None)
+    return describe() if callable(describe) else repr(value)
+
+
+# ------------------------------------------------------------------------------------ MCQ
+
+_LETTER = re.compile(r"^\W*(?:the answer is|answer)?\W*\(?([A-Z])(?:[).:]|$)", re.I)
+
+
+def parse_choice(response: str, choices: Sequence[str]) -> int | None:
+    """The option a response picked: a leading letter ("B", "B.", "(B)", "Answer: B") or the
+    text of exactly one choice; None when it cannot tell.
+
+    Example:
+        >>> parse_choice("(B)", ["shark", "whale"]), parse_choice("A whale.", ["shark", "whale"])
+        (1, 1)
+    """
+    text = response.strip()
+    m = _LETTER.match(text)
+    if m and ord(m.group(1).upper()) - ord("A") < len(choices):
+        return ord(m.group(1).upper()) - ord("A")
+    low = text.lower()
+    hits = [i for i, c in enumerate(choices) if re.search(rf"\b{re.escape(c.lower())}\b", low)]
+    return hits[0] if len(hits) == 1 else None
+
+
+# ------------------------------------------------------------------------------- evaluate
+
+def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str, Any] | None = None,
+             judge: Any = None, batch_size: int = 8, max_new_tokens: int = 256,
+             out: str | os.PathLike | None = None, resume: bool = True, limit: int | None = None,
+             seed: int = 0, progress: bool = True, generate_kwargs: dict[str, Any] | None = None
+             ) -> EvalReport:
+    """Run a model on a benchmark, judge every response, and (with `out`) never lose finished work.
+
+    Args:
+        vlm: an `iar.VLM` (from `iar.load`).
+        benchmark: a `Benchmark` (or list of `Item`s).
+        steer: arguments of `iar.steer(vlm, **steer)`, applied while generating (e.g.
+            ``dict(revision=rev, heads=8, alpha=4.0)``); None runs the model unchanged.
+        judge: anything with ``is_refusal(responses, prompts)``; None uses `iar.judges.default()`.
+        batch_size: items per generation batch (and per resume chunk).
+        max_new_tokens: generation length limit.
+        out: JSONL run file; each finished item is appended and flushed at once.
+        resume: keep the rows already in `out` and run only what is missing; False starts over.
+        limit: only the first `limit` items.
+        seed: seeds torch and sampling (greedy decoding ignores it).
+        progress: show a tqdm bar.
+        generate_kwargs: extra `vlm.generate` arguments (do_sample, temperature, top_p).
+
+    Returns:
+        An `EvalReport` over all items (finished earlier or now), in benchmark order.
+
+    Example:
+        >>> bench = iar.benchmarks.jsonl("tests/fixtures/jsonl/own.jsonl")
+        >>> rep = iar.evaluate(vlm, bench, judge=iar.judges.KeywordJudge("gcg"), max_new_tokens=4,
+        ...                    progress=False)
+        >>> 0.0 <= rep.asr <= 1.0
+        True
+    """
+    if batch_size < 1:
+        raise InputError(f"batch_size must be >= 1, got {batch_size}.")
+    if max_new_tokens < 1:
+        raise InputError(f"max_new_tokens must be >= 1, got {max_new_tokens}.")
+    if limit is not None and limit < 0:
+        raise InputError(f"limit must be >= 0, got {limit}.")
+    if steer is not None and not isinstance(steer, dict):
+        raise InputError("steer must be a dict of iar.steer arguments, e.g. dict(revision=rev, "
+                         "heads=8, alpha=4.0).")
+    bench = benchmark if isinstance(benchmark, Benchmark) else Benchmark("items", list(benchmark))
+    items = bench.items[:limit] if limit is not None else bench.items
+    if judge is None:
+        from iar.judges import default
+        judge = default()
+    if not callable(getattr(judge, "is_refusal", None)):
+        raise InputError("judge must have an is_refusal(responses, prompts) method, e.g. "
+                         "iar.judges.KeywordJudge('xstest').")
+    gen_kwargs = dict(generate_kwargs or {})
+    meta = {"model": getattr(getattr(vlm, "cfg", None), "name_or_path", None) or type(vlm).__name__,
+            "benchmark": bench.name, "source": bench.meta.get("source"), "steer": _jsonable(steer),
+            "judge": getattr(judge, "name", type(judge).__name__), "max_new_tokens": max_new_tokens,
+            "generate": _jsonable(gen_kwargs), "seed": seed, "batch_size": batch_size}
+    done: dict[str, dict[str, Any]] = {}
+    writer = None
+    if out is not None:
+        path = Path(out)
+        meta["name"] = path.stem
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if resume and path.exists() and path.stat().st_size > 0:
+            old_meta, rows, good = _read_run(path)
+            if old_meta:
+                _check_same_run(path, old_meta, meta)
+            done = {r["id"]: r for r in rows}
+            with path.open("r+b") as fh:  # drop a half-written last line; it is redone below
+                fh.truncate(good)
+            writer = path.open("a", encoding="utf-8")
+            if not old_meta:
+                _write(writer, {"_meta": meta})
+        else:
+            writer = path.open("w", encoding="utf-8")
+            _write(writer, {"_meta": meta})
+    chunks = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
+    todo = [c for c in chunks if any(it.id not in done for it in c)]
+    bar = tqdm(total=sum(it.id not in done for it in items), desc=f"eval {bench.name}",
+               disable=not progress, unit="item")
+    handle = None
+    try:
+        if steer is not None:
+            import iar
+            handle = iar.steer(vlm, **steer)
+        for chunk in todo:
+            for row in _run_chunk(vlm, chunk, judge, max_new_tokens, seed, gen_kwargs):
+                if row["id"] in done:
+                    continue
+                done[row["id"]] = row
+                if writer is not None:
+                    _write(writer, row)
+                bar.update(1)
+    finally:
+        bar.close()
+        if handle is not None:
+            handle.remove()
+        if writer is not None:
+            writer.close()
+    return EvalReport([done[it.id] for it in items if it.id in done], meta)
+
+
+def _write(fh, obj: dict[str, Any]) -> None:
+    fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def _run_chunk(vlm: Any, chunk: Sequence[Item], judge: Any, max_new_tokens: int, seed: int,
+               gen_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    prompts = [it.prompt for it in chunk]
+    images = [it.image for it in chunk]
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    batch = vlm.encode(prompts, images if any(im is not None for im in images) else None)
+    gen = vlm.generate(batch, max_new_tokens=max_new_tokens, seed=seed, **gen_kwargs)
+    seconds = (time.perf_counter() - start) / len(chunk)
+    if callable(getattr(judge, "decide", None)):  # one pass for both verdict and score
+        refused, scores = judge.decide(list(gen.texts), prompts)
+    else:
+        refused = judge.is_refusal(list(gen.texts), prompts)
+        scores = [float(r) for r in refused]
+    rows = []
+    for it, text, toks, ref, sc in zip(chunk, gen.texts, gen.tokens, refused, scores):
+        pred = parse_choice(text, it.choices) if it.choices else None
+        rows.append({"id": it.id, "category": it.category, "kind": it.kind, "prompt": it.prompt,
+                     "has_image": it.has_image, "response": text, "refused": bool(ref),
+                     "score": round(float(sc), 6), "tokens": len(toks), "seconds": round(seconds, 6),
+                     "pred": pred,
+                     "correct": (pred == it.answer) if it.choices and it.answer is not None else None})
+    return rows
+
+
+class _CallableModule(__import__("types").ModuleType):
+    """``import iar.evaluate`` binds the module to ``iar.evaluate``; calling it runs `evaluate`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> EvalReport:
+        return evaluate(*args, **kwargs)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule
