@@ -4,7 +4,7 @@ Each bench is one function returning a JSON-able dict of results (times in secon
 repetitions after a warm-up, and the ratios the docs quote) and is registered in :data:`BENCHES`.
 Absolute times on a shared CPU are noisy; ratios measured in one run are what matter.
 
-    >>> result = bench_probes(quick=True)
+    >>> result = bench_probes(quick=True, repeats=1, layers=2, heads=4)
     >>> sorted(k for k in ("speedup", "accuracy_gap") if k in result)
     ['accuracy_gap', 'speedup']
 """
@@ -110,9 +110,9 @@ def bench_probes(
         the shapes, ``sklearn_extrapolated``, ``torch_threads`` and the load average.
 
     Example:
-        >>> r = bench_probes(quick=True, repeats=1)
-        >>> r["shape"]["layers"], r["accuracy_gap"] <= 0.02
-        (8, True)
+        >>> r = bench_probes(quick=True, repeats=1, layers=2, heads=4)
+        >>> r["shape"]["heads"], r["accuracy_gap"] <= 0.02
+        (4, True)
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler

@@ -194,6 +194,7 @@ def projection(
     names: tuple[str, str] = ("image", "text"),
     label_names: tuple[str, str] = ("safe", "unsafe"),
     seed: int = 0,
+    threads: int | None = 1,
 ) -> go.Figure:
     """2-D scatter of one layer's activations from two sets, coloured by set (modality) and marked by label.
 
@@ -214,6 +215,8 @@ def projection(
         names: legend names of the two sets.
         label_names: names for True / False labels.
         seed: t-SNE seed.
+        threads: threads for t-SNE (OpenMP/BLAS); default 1, since its threads mostly wait on
+            each other on a busy machine (``None`` = the libraries' default).
 
     Returns:
         A ``go.Figure`` with one trace per (set, label).
@@ -260,9 +263,11 @@ def projection(
         axes = [f"PC{i + 1} ({100 * v:.1f}% var)" for i, v in enumerate(list(var[:2]) + [0.0] * 2)][:2]
     elif method == "tsne":
         from sklearn.manifold import TSNE
+        from threadpoolctl import threadpool_limits
 
         perplexity = float(min(30.0, max(1.0, (n - 1) / 3)))
-        coords = TSNE(n_components=2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(x)
+        with threadpool_limits(limits=threads):
+            coords = TSNE(n_components=2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(x)
         axes = ["t-SNE 1", "t-SNE 2"]
     else:
         raise InputError(f"unknown projection method {method!r}; use 'pca' or 'tsne'")

@@ -357,6 +357,7 @@ class ProbeReport:
         """Write the report to one ``.safetensors`` file with JSON metadata, atomically.
 
         Example:
+            >>> import tempfile
             >>> r = probe(torch.randn(20, 2, 3, 4), torch.randn(20, 2, 3, 4), progress=False)
             >>> ProbeReport.load(r.save(tempfile.mkdtemp() + "/p.safetensors")).site
             'z'
@@ -375,6 +376,7 @@ class ProbeReport:
         """Read a report written by :meth:`save`.
 
         Example:
+            >>> import tempfile
             >>> r = probe(torch.randn(20, 3, 4), torch.randn(20, 3, 4), site="resid_post", progress=False)
             >>> ProbeReport.load(r.save(tempfile.mkdtemp() + "/p.safetensors")).accuracy.shape
             torch.Size([3])

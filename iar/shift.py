@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
+import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -680,6 +682,7 @@ def shift(
         A :class:`ShiftReport` whose ``meta`` records the counterpart and position.
 
     Example:
+        >>> import iar
         >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
         >>> report = iar.shift(vlm, ["What is this?"], [iar.testing.tiny_image()], progress=False)
         >>> report.head_shift("cosine").shape[0] == vlm.cfg.n_layers
@@ -708,3 +711,18 @@ def shift(
     return ShiftReport.from_activations(
         with_image, without, sites=sites, meta={"counterpart": name, "position": position}
     )
+
+
+class _CallableModule(types.ModuleType):
+    """``iar.shift`` names both this module and :func:`shift`.
+
+    Importing a submodule binds it on the package, so after ``import iar.shift`` (or any
+    ``from iar.shift import ...``) the attribute ``iar.shift`` is this module; calling the module
+    calls :func:`shift`, so ``iar.shift(vlm, ...)`` works either way.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> ShiftReport:
+        return shift(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
