@@ -58,8 +58,8 @@ def accuracy(judge: Judge, split: str | None = "test") -> float:
     """Share of the labelled set's rows (of `split`) where the judge agrees with the label.
 
     Example:
-        >>> round(accuracy(KeywordJudge("xstest"), split=None), 2)
-        0.87
+        >>> round(accuracy(KeywordJudge("xstest"), split="test"), 2)
+        0.82
     """
     rows = load_labelled_set(split)
     pred = judge.is_refusal([r["text"] for r in rows], [r["request"] for r in rows])
