@@ -197,3 +197,62 @@ def test_counterpart_inputs_build_blank_noise_and_captions():
         counterpart_inputs(prompts, ims, ["cat"])
     with pytest.raises(iar.InputError, match="unknown counterpart"):
         counterpart_inputs(prompts, ims, "gray")
+
+
+# ------------------------------------------------------------------ iar.shift on a tiny VLM
+
+
+@pytest.fixture(scope="module")
+def tiny_llava():
+    return iar.load(*iar.testing.tiny_vlm("llava"))
+
+
+PROMPTS = ["What is in the picture?", "Describe the colours.", "Is this safe?"]
+
+
+def _images():
+    return [iar.testing.tiny_image(seed=i) for i in range(len(PROMPTS))]
+
+
+def _assert_same(report, expected):
+    assert report.sites == expected.sites
+    for m in METRICS:
+        if "z" in report.sites:
+            assert torch.equal(report.head_shift(m), expected.head_shift(m)), m
+        for site in report.sites:
+            assert torch.equal(report.layer_shift(m, site), expected.layer_shift(m, site)), (m, site)
+    for site in report.sites:
+        assert torch.equal(report.vectors(site), expected.vectors(site))
+
+
+def test_shift_equals_the_report_from_two_record_calls(tiny_llava):
+    vlm = tiny_llava
+    report = iar.shift(vlm, PROMPTS, _images(), batch_size=2, progress=False)
+    with_image = iar.record(vlm, PROMPTS, _images(), sites=("z", "resid_post"), batch_size=2, progress=False)
+    text_only = iar.record(vlm, PROMPTS, sites=("z", "resid_post"), batch_size=2, progress=False)
+    _assert_same(report, ShiftReport.from_activations(with_image, text_only))
+    cfg = vlm.cfg
+    assert report.head_shift().shape == (cfg.n_layers, cfg.n_heads)
+    assert report.vectors("resid_post").shape == (cfg.n_layers, cfg.d_model)
+    assert report.meta["counterpart"] == "text" and report.n == 3
+    assert (report.head_shift("cosine") > 0).all()  # the image does move every head
+
+
+def test_shift_with_caption_counterpart_records_the_captioned_prompts(tiny_llava):
+    vlm = tiny_llava
+    captions = ["a red square", "a gradient", "a small picture"]
+    report = iar.shift(vlm, PROMPTS, _images(), counterpart=captions, sites=("resid_post",),
+                       position="mean", progress=False)
+    with_image = iar.record(vlm, PROMPTS, _images(), sites=("resid_post",), position="mean", progress=False)
+    captioned = iar.record(vlm, [f"{c}\n{p}" for c, p in zip(captions, PROMPTS)],
+                           sites=("resid_post",), position="mean", progress=False)
+    _assert_same(report, ShiftReport.from_activations(with_image, captioned))
+    assert report.meta["counterpart"] == "captions" and report.meta["position"] == "mean"
+
+
+def test_shift_input_errors(tiny_llava):
+    with pytest.raises(iar.InputError, match="one image per prompt"):
+        iar.shift(tiny_llava, PROMPTS, _images()[:2], progress=False)
+    with pytest.raises(iar.InputError, match="not per-prompt masks"):
+        iar.shift(tiny_llava, PROMPTS, _images(), position=[torch.ones(3, dtype=torch.bool)] * 3,
+                  progress=False)
