@@ -56,7 +56,8 @@ class Batch:
         response_positions: bool ``[b, pos]``, True at the appended response tokens (all False
             without responses).
         hf_inputs: keyword arguments for the HF model itself: ``vlm.hf(**batch.hf_inputs)``
-            (the processor's outputs plus ``position_ids``).
+            (the processor's outputs plus ``position_ids``; drop ``position_ids`` for
+            ``vlm.hf.generate``, which derives them itself).
         has_image: whether each prompt came with an image.
 
     Example:

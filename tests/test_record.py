@@ -33,13 +33,13 @@ def reference(vlm, ref, prompt, image, response=None):
     batch = vlm.encode([prompt], [image], None if response is None else [response])
     layers = ref.model.get_decoder().layers
     z, resid, handles = {}, {}, []
-    for l, layer in enumerate(layers):
+    for li, layer in enumerate(layers):
 
-        def pre(module, args, l=l):
-            z[l] = args[0][0].reshape(args[0].shape[1], vlm.cfg.n_heads, vlm.cfg.d_head)
+        def pre(module, args, li=li):
+            z[li] = args[0][0].reshape(args[0].shape[1], vlm.cfg.n_heads, vlm.cfg.d_head)
 
-        def post(module, args, out, l=l):
-            resid[l] = (out[0] if isinstance(out, tuple) else out)[0]
+        def post(module, args, out, li=li):
+            resid[li] = (out[0] if isinstance(out, tuple) else out)[0]
 
         handles.append(layer.self_attn.o_proj.register_forward_pre_hook(pre))
         handles.append(layer.register_forward_hook(post))
@@ -50,7 +50,7 @@ def reference(vlm, ref, prompt, image, response=None):
         for h in handles:
             h.remove()
     n = len(layers)
-    return batch, torch.stack([z[l] for l in range(n)], 1), torch.stack([resid[l] for l in range(n)], 1)
+    return batch, torch.stack([z[i] for i in range(n)], 1), torch.stack([resid[i] for i in range(n)], 1)
 
 
 def test_last_position_equals_o_proj_input_and_layer_output(pair):
