@@ -171,7 +171,7 @@ def _figstep_rows(rows: list[dict[str, Any]], img_dir: Path | None, source: str,
 
 
 class _FigstepRender:
-    """A picklable-free, lazy renderer bound to one instruction (called by `Item.image`)."""
+    """A lazy renderer bound to one instruction (called by `Item.image`)."""
 
     def __init__(self, instruction: str, font):
         self.instruction, self.font = instruction, font

@@ -138,9 +138,12 @@ def features(texts: Sequence[str], *, batch_size: int = 64, device: str = "cpu")
     """The full feature matrix the head reads: [cues | embed(opening) | embed(text)]."""
     texts = [str(t) for t in texts]
     cues = np.asarray([cue_features(t) for t in texts], dtype=np.float32).reshape(len(texts), -1)
-    return np.concatenate([cues, embed([opening(t) or t for t in texts], batch_size=batch_size,
-                                       device=device),
-                           embed(texts, batch_size=batch_size, device=device)], axis=1)
+    heads = [opening(t) or t for t in texts]
+    unique = list(dict.fromkeys([*heads, *texts]))  # short answers are their own opening
+    vecs = embed(unique, batch_size=batch_size, device=device)
+    row = {u: i for i, u in enumerate(unique)}
+    return np.concatenate([cues, vecs[[row[h] for h in heads]], vecs[[row[t] for t in texts]]],
+                          axis=1)
 
 
 class EmbeddingJudge:
