@@ -227,7 +227,8 @@ def load_hub_rows(hub_id: str, split: str, **kwargs: Any) -> list[dict[str, Any]
         ds = datasets.load_dataset(hub_id, split=split, **kwargs)
     except Exception as e:  # network, auth, unknown id: say what to do
         raise DataError(
-            f"Could not load hub dataset {hub_id!r} (split {split!r}): {type(e).__name__}: {e}. "
-            "Check the id and your network/HF token, or download the files and pass the local folder."
+            f"{hub_id!r} is not a local file or folder, and loading it as a hub dataset (split "
+            f"{split!r}) failed: {type(e).__name__}: {e}. Check the path, or the hub id and your "
+            "network/HF token, or download the files and pass the local folder."
         ) from None
     return [dict(r) for r in ds]
