@@ -2,9 +2,9 @@
 
 Each probe is an L2-regularised logistic regression on standardised activations, with exactly
 scikit-learn's objective (``LogisticRegression(C=1/l2)``): the sum of the log-losses plus
-``0.5 * l2 * ||w||^2``, intercept not penalised. All heads are solved together by one batched
-L-BFGS (per-head line search) on a ``[heads, n, d]`` tensor; heads go through in chunks that fit
-in cache, so no Python loop runs per head.
+``0.5 * l2 * ||w||^2``, intercept not penalised. All heads are solved together by one batched,
+preconditioned L-BFGS (per-head line search) on a ``[heads, n, d]`` tensor; heads go through in
+chunks that fit in cache, so no Python loop runs per head.
 
     >>> pos, neg = torch.randn(40, 2, 4, 8) + 0.5, torch.randn(40, 2, 4, 8)
     >>> report = probe(pos, neg, progress=False)
@@ -17,7 +17,8 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,21 @@ MIN_PER_CLASS = 4
 # --------------------------------------------------------------------------- solver
 
 
+@contextmanager
+def _single_threaded(device: torch.device) -> Iterator[None]:
+    """Run small batched LAPACK calls (Cholesky) single-threaded on CPU: with more threads they
+    mostly wait on each other, catastrophically so on a busy machine."""
+    if device.type != "cpu":
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 def fit_logistic(
     x: Float[Tensor, "batch n d"],
     y: Float[Tensor, " n"],
@@ -51,11 +67,13 @@ def fit_logistic(
 
     Minimises, for each problem ``b``, ``sum_i log(1 + exp(z_i)) - y_i z_i + 0.5 * l2 * ||w||^2``
     with ``z = x[b] @ w + c`` (the intercept ``c`` is not penalised): scikit-learn's
-    ``LogisticRegression(C=1/l2)`` objective. Batched L-BFGS from zero (two-loop recursion over
-    the last ``history`` steps, one set of tensors for all problems) with a per-problem Armijo
-    backtracking line search. A problem stops when ``max|gradient| / n <= gtol`` (scikit-learn's
-    lbfgs stops at 1e-4 on the same scale), or when its steps stop changing the weights (the
-    float32 precision limit).
+    ``LogisticRegression(C=1/l2)`` objective. Batched, preconditioned L-BFGS from zero: the
+    preconditioner is the exact Hessian at zero, ``0.25 X^T X + l2`` (one Cholesky factor per
+    problem; it bounds the Hessian everywhere, so the first step is Newton's and correlated
+    features cost few iterations), the two-loop recursion runs over the last ``history`` steps on
+    one set of tensors for all problems, and an Armijo backtracking line search runs per problem.
+    A problem stops when ``max|gradient| / n <= gtol`` (scikit-learn's lbfgs stops at 1e-4 on
+    the same scale), or when its steps stop changing the weights (the float32 precision limit).
 
     Args:
         x: ``[batch, n, d]`` features (standardise them first for a well-scaled problem).
@@ -75,35 +93,68 @@ def fit_logistic(
         >>> theta.shape
         torch.Size([3, 3])
     """
-    if l2 <= 0:
-        raise InputError(f"l2 must be > 0 (it is 1/C), got {l2}")
     batch, n, d = x.shape
-    dev, dtype = x.device, x.dtype
-    # Both layouts, so that both products are (row vector) x (matrix), the fast batched form.
-    xa = torch.empty(batch, n, d + 1, dtype=dtype, device=dev)
+    xa = torch.empty(batch, n, d + 1, dtype=x.dtype, device=x.device)
     xa[..., :d] = x
     xa[..., d] = 1.0
-    xt = xa.mT.contiguous()
+    gram = torch.bmm(xa.mT, xa)
+    theta, n_iter, _ = _lbfgs(xa, gram, y, l2=l2, max_iter=max_iter, gtol=gtol, history=history)
+    return theta, n_iter
+
+
+def _lbfgs(
+    xa: Tensor,
+    gram: Tensor,
+    y: Tensor,
+    *,
+    l2: float,
+    max_iter: int,
+    gtol: float,
+    history: int,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The solver behind :func:`fit_logistic`, on features already augmented with a column of
+    ones (``xa`` ``[batch, n, d + 1]``) and their Gram matrices ``xa^T xa``; also returns the
+    final logits ``[batch, n]``."""
+    if not l2 > 0:
+        raise InputError(f"l2 must be > 0 (it is 1/C), got {l2}")
+    batch, n, d1 = xa.shape
+    d = d1 - 1
+    dev, dtype = xa.device, xa.dtype
+    # Both products are written as (row vector) x (matrix): the fast batched form on CPU.
+    xt = xa.mT  # a view: BLAS reads it transposed, no copy
     y = y.to(dtype=dtype, device=dev)
     pen = torch.full((d + 1,), float(l2), dtype=dtype, device=dev)
     pen[d] = 0.0
-    inv_diag = 1.0 / (0.25 * n + pen)  # first step: inverse of the Hessian's diagonal at zero
+    h0 = 0.25 * gram  # Hessian at theta = 0 (p = 1/2 everywhere)
+    h0.diagonal(dim1=-2, dim2=-1).add_(pen + 1e-6 * n)
+    with _single_threaded(dev):
+        chol, info = torch.linalg.cholesky_ex(h0)
+        if bool((info != 0).any()):  # numerically singular: fall back to its diagonal
+            bad = info != 0
+            chol[bad] = torch.diag_embed(h0[bad].diagonal(dim1=-2, dim2=-1).clamp_min(1e-6).sqrt())
 
-    def loss_grad(xs: Tensor, xst: Tensor, th: Tensor) -> tuple[Tensor, Tensor]:
+    def precondition(v: Tensor, c: Tensor) -> Tensor:  # H0^-1 v, v: [a, k, d+1]
+        with _single_threaded(dev):
+            return torch.cholesky_solve(v.mT, c).mT
+
+    def loss_of(xst: Tensor, th: Tensor) -> tuple[Tensor, Tensor]:
         z = torch.bmm(th.unsqueeze(1), xst).squeeze(1)  # [a, n]
-        # the loss is summed in float64: its decrease near the optimum is below float32 resolution
+        # summed in float64: near the optimum its decrease is below float32 resolution
         f = (torch.nn.functional.softplus(z) - y * z).sum(-1, dtype=torch.float64)
-        f = f + 0.5 * (pen * th * th).sum(-1, dtype=torch.float64)
+        return f + 0.5 * (pen * th * th).sum(-1, dtype=torch.float64), z
+
+    def grad_of(xs: Tensor, th: Tensor, z: Tensor) -> Tensor:
         r = torch.sigmoid(z) - y
-        g = torch.bmm(r.unsqueeze(1), xs).squeeze(1) + pen * th
-        return f, g
+        return torch.bmm(r.unsqueeze(1), xs).squeeze(1) + pen * th
 
     theta = torch.zeros(batch, d + 1, dtype=dtype, device=dev)
+    logits = torch.zeros(batch, n, dtype=dtype, device=dev)
     n_iter = torch.full((batch,), max_iter, dtype=torch.long)
     running = torch.ones(batch, dtype=torch.bool, device=dev)  # not yet converged
     rows = torch.arange(batch, device=dev)  # which original problem each row holds
     xs, xst, th = xa, xt, theta.clone()
-    f, g = loss_grad(xs, xst, th)
+    f, z = loss_of(xst, th)
+    g = grad_of(xs, th, z)
     s_hist: list[Tensor] = []
     y_hist: list[Tensor] = []
     rho_hist: list[Tensor] = []
@@ -111,18 +162,21 @@ def fit_logistic(
         newly = running & (g.abs().amax(-1) <= gtol * n)
         if bool(newly.any()):
             theta[rows[newly]] = th[newly]
+            logits[rows[newly]] = z[newly]
             n_iter[rows[newly].cpu()] = it
             running = running & ~newly
         if not bool(running.any()):
             break
         if int(running.sum()) * 2 <= len(running):  # drop finished rows once half are done
             keep = running
-            rows, xs, xst, th, f, g = rows[keep], xs[keep], xst[keep], th[keep], f[keep], g[keep]
+            rows, xs, chol = rows[keep], xs[keep], chol[keep]
+            xst = xs.mT
+            th, f, z, g = th[keep], f[keep], z[keep], g[keep]
             s_hist = [v[keep] for v in s_hist]
             y_hist = [v[keep] for v in y_hist]
             rho_hist = [v[keep] for v in rho_hist]
             running = running[keep]
-        # two-loop recursion: direction = -H^-1 g
+        # two-loop recursion with the scaled preconditioner: direction = -H^-1 g
         q = g.clone()
         alphas = []
         for s_k, y_k, rho_k in zip(reversed(s_hist), reversed(y_hist), reversed(rho_hist)):
@@ -130,36 +184,42 @@ def fit_logistic(
             alphas.append(a)
             q -= a[:, None] * y_k
         if s_hist:
-            gamma = (s_hist[-1] * y_hist[-1]).sum(-1) / (y_hist[-1] * y_hist[-1]).sum(-1).clamp_min(1e-30)
-            r = gamma[:, None] * q
+            solved = precondition(torch.stack([q, y_hist[-1]], 1), chol)  # [a, 2, d+1]
+            r, h0y = solved[:, 0], solved[:, 1]
+            sy = (s_hist[-1] * y_hist[-1]).sum(-1)
+            yhy = (y_hist[-1] * h0y).sum(-1)
+            gamma = torch.where((sy > 0) & (yhy > 0), sy / yhy.clamp_min(1e-30), torch.ones_like(sy))
+            r = gamma[:, None] * r
         else:
-            r = inv_diag * q
+            r = precondition(q.unsqueeze(1), chol).squeeze(1)  # the Newton step from zero
         for s_k, y_k, rho_k, a in zip(s_hist, y_hist, rho_hist, reversed(alphas)):
             b = rho_k * (y_k * r).sum(-1)
             r += s_k * (a - b)[:, None]
         step = torch.where(running[:, None], -r, torch.zeros_like(r))
         slope = (g * step).sum(-1, dtype=torch.float64)
         slack = 1e-6 * f.abs() + 1e-12  # rounding allowance on the loss (float32 terms)
-        # Armijo backtracking, evaluated on every row at once; finished rows have step 0
+        # Armijo backtracking on the loss alone, every row at once; finished rows have step 0
         t = torch.ones_like(f, dtype=dtype)
-        new_th, new_f, new_g = th, f, g
+        new_th, new_f, new_z = th, f, z
         pending = running.clone()
         for _ in range(40):
             cand = th + t[:, None] * step
-            fc, gc = loss_grad(xs, xst, cand)
+            fc, zc = loss_of(xst, cand)
             ok = pending & (fc <= f + 1e-4 * t * slope + slack)
             new_th = torch.where(ok[:, None], cand, new_th)
             new_f = torch.where(ok, fc, new_f)
-            new_g = torch.where(ok[:, None], gc, new_g)
+            new_z = torch.where(ok[:, None], zc, new_z)
             pending = pending & ~ok
             if not bool(pending.any()):
                 break
             t = torch.where(pending, 0.5 * t, t)
+        new_g = grad_of(xs, new_th, new_z)
         # no acceptable step, or a step too small to change theta: the float32 precision limit
         tiny_step = (new_th - th).abs().amax(-1) <= 1e-6 * th.abs().amax(-1).clamp_min(1.0)
         stalled = running & (pending | tiny_step)
         if bool(stalled.any()):
             theta[rows[stalled]] = new_th[stalled]
+            logits[rows[stalled]] = new_z[stalled]
             n_iter[rows[stalled].cpu()] = it + 1
             running = running & ~stalled
         s_new, y_new = new_th - th, new_g - g
@@ -169,10 +229,11 @@ def fit_logistic(
         rho_hist.append(torch.where(sy > 0, 1.0 / sy.clamp_min(1e-30), torch.zeros_like(sy)))
         if len(s_hist) > history:
             s_hist.pop(0), y_hist.pop(0), rho_hist.pop(0)
-        th, f, g = new_th, new_f, new_g
+        th, f, z, g = new_th, new_f, new_z, new_g
     if bool(running.any()):
         theta[rows[running]] = th[running]
-    return theta, n_iter
+        logits[rows[running]] = z[running]
+    return theta, n_iter, logits
 
 
 # --------------------------------------------------------------------------- inputs
@@ -501,18 +562,24 @@ def probe(
     }
     pos_f, neg_f = pos.reshape(n_pos, units, d), neg.reshape(n_neg, units, d)
 
-    def gather(split: str, s: int, e: int) -> Tensor:  # [rows, c, d] float32 on device
+    def gather(split: str, s: int, e: int) -> tuple[Tensor, Tensor]:
+        """Rows of one split for probes [s, e): ``[rows, c, d]`` float32 on device, and their sums."""
         ip, ineg = pieces[split]
-        parts = []
-        for src, idx, which in ((pos_f, ip, "positive"), (neg_f, ineg, "negative")):
-            part = src[:, s:e].index_select(0, idx).to(device=device, dtype=torch.float32)
-            if not bool(torch.isfinite(part.sum(0)).all()):  # one cheap reduction catches NaN/inf
+        out = torch.empty(len(ip) + len(ineg), e - s, d, dtype=torch.float32, device=device)
+        sums = []
+        for src, idx, rows, which in ((pos_f, ip, out[: len(ip)], "positive"),
+                                      (neg_f, ineg, out[len(ip):], "negative")):
+            if src.device == device and src.dtype == torch.float32:
+                torch.index_select(src[:, s:e], 0, idx.to(src.device), out=rows)
+            else:
+                rows.copy_(src[:, s:e].index_select(0, idx.to(src.device)))
+            sums.append(rows.sum(0))
+            if not bool(torch.isfinite(sums[-1]).all()):  # one cheap reduction catches NaN/inf
                 raise InputError(
                     f"the {which} activations contain NaN or infinity (or values too large for "
                     "float32); record them again in float32 (a half-precision overflow is the usual cause)"
                 )
-            parts.append(part)
-        return torch.cat(parts)
+        return out, sums[0] + sums[1]
 
     chunk = chunk_size or _default_chunk(n_tr, d)
     weights = torch.empty(units, d)
@@ -524,17 +591,23 @@ def probe(
 
     def solve(s: int) -> int:
         e = min(s + chunk, units)
-        xtr = gather("train", s, e)  # [n_tr, c, d]
-        mu = xtr.mean(0)
-        xstd = xtr.sub_(mu)  # centred in place (two-pass variance: no cancellation)
-        sd = xstd.square().mean(0).sqrt_()
+        xtr, sums = gather("train", s, e)  # [n_tr, c, d], [c, d]
+        mu = sums / n_tr
+        xa = torch.empty(e - s, n_tr, d + 1, device=device)
+        torch.sub(xtr.transpose(0, 1), mu.unsqueeze(1), out=xa[..., :d])  # centred: no cancellation
+        xa[..., d] = 1.0
+        del xtr
+        gram = torch.bmm(xa.mT, xa)  # of the centred features: their variances on the diagonal
+        sd = (gram.diagonal(dim1=-2, dim2=-1)[:, :d] / n_tr).sqrt()
         sd = torch.where(sd < tiny, torch.ones_like(sd), sd)  # constant features stay unscaled
-        xstd.div_(sd)
-        theta, it = fit_logistic(xstd.transpose(0, 1), y_tr, l2=float(l2), max_iter=max_iter, gtol=tol)
+        xa[..., :d].div_(sd.unsqueeze(1))  # standardised in place
+        scale = torch.cat([sd, torch.ones_like(sd[:, :1])], 1)
+        gram = gram / (scale.unsqueeze(2) * scale.unsqueeze(1))  # the standardised features' Gram
+        theta, it, z_tr = _lbfgs(xa, gram, y_tr, l2=float(l2), max_iter=max_iter, gtol=tol, history=10)
+        del xa
         w = theta[:, :d] / sd  # back to the original activation space
         b = theta[:, d] - (w * mu).sum(-1)
-        z_tr = torch.einsum("ncd,cd->cn", xstd, theta[:, :d]) + theta[:, d:]
-        z_va = torch.einsum("ncd,cd->cn", gather("val", s, e), w) + b[:, None]
+        z_va = (gather("val", s, e)[0] * w).sum(-1).T + b[:, None]  # [c, n_val]
         train_acc[s:e] = ((z_tr > 0).float() == y_tr).float().mean(-1).cpu()
         acc[s:e] = ((z_va > 0).float() == y_va).float().mean(-1).cpu()
         weights[s:e] = w.cpu()
