@@ -26,6 +26,7 @@ from iar.errors import InputError
 from iar.judges.keyword import GCG_TEST_PREFIXES, PRESETS, VLGUARD_REJECT, XSTEST_PREFIXES, KeywordJudge
 
 LABELLED_SET = Path(__file__).parent / "data" / "refusal_set.jsonl"
+SPLITS = ("train", "test", "freeform", "freeform_train", "freeform_test")
 
 
 @runtime_checkable
@@ -40,16 +41,19 @@ def load_labelled_set(split: str | None = None) -> list[dict]:
     """The project's labelled refusal set (rows: id, family, split, refusal, request, text).
 
     Args:
-        split: "train", "test" (held-out template families), "freeform" (hand-written responses
-            outside any template, never used in training) or None for all rows.
+        split: "train" / "test" (template families used for training / held out), "freeform"
+            (30 early hand-written responses, never used in training), "freeform_train" /
+            "freeform_test" (374 hand-written responses imitating real model completions, split by
+            writing batch; the test part is held out from training and every design choice), or
+            None for all rows.
 
     Example:
         >>> rows = load_labelled_set("test")
         >>> {r["split"] for r in rows}
         {'test'}
     """
-    if split not in (None, "train", "test", "freeform"):
-        raise InputError(f"split must be 'train', 'test', 'freeform' or None, got {split!r}.")
+    if split not in (None, *SPLITS):
+        raise InputError(f"split must be one of {SPLITS} or None, got {split!r}.")
     rows = [json.loads(line) for line in LABELLED_SET.read_text(encoding="utf-8").splitlines() if line]
     return [r for r in rows if split is None or r["split"] == split]
 

@@ -11,6 +11,10 @@ False when it does what was asked, with or without disclaimers, or answers somet
 declining (an image description). Each row names its ``family`` (one template family = one style);
 the split is by family, so the test split holds styles the learned judge never saw in training.
 
+The rows of ``iar.judges._freeform_set`` (374 free-form responses written one by one, split by
+writing batch into ``freeform_train`` and ``freeform_test``) are appended after the templated rows
+and the 30 older free-form rows (split ``freeform``).
+
 Run: ``python -m iar.judges._refusal_set`` (deterministic; seed 0).
 """
 
@@ -19,6 +23,8 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+
+from iar.judges._freeform_set import rows as freeform_rows
 
 OUT = Path(__file__).parent / "data" / "refusal_set.jsonl"
 
@@ -638,7 +644,7 @@ def build(seed: int = 0) -> list[dict]:
     for n, (label, text) in enumerate(FREEFORM):
         rows.append({"id": f"freeform-{n:03d}", "family": "freeform", "split": "freeform",
                      "refusal": label, "request": "", "text": text})
-    return rows
+    return rows + freeform_rows()
 
 
 if __name__ == "__main__":
