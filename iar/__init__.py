@@ -50,6 +50,7 @@ _LAZY = {
 _SUBMODULES = {
     "testing", "contrast", "benchmarks", "judges", "plots", "organism", "cli", "bench",
     "model", "activations", "shift", "probes", "revision", "steer", "evaluate",
+    "demo",
 }
 
 __all__ = [

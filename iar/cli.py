@@ -189,9 +189,20 @@ def _run_render_figstep(args: argparse.Namespace) -> int:
     return 0
 
 
+# -------------------------------------------------------------------------------------- demo
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    from iar import demo
+
+    p = sub.add_parser("demo", help="the whole method end to end (organism by default, offline)",
+                       description=demo.CLI_DESCRIPTION)
+    demo.add_arguments(p)
+    p.set_defaults(func=demo.run_cli)
+
+
 # -------------------------------------------------------------------------------------- main
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_eval, _add_render]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_eval, _add_render, _add_demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

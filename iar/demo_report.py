@@ -1,0 +1,181 @@
+"""The demo's standalone HTML report: figures (plotly.js embedded once), tables, example answers.
+
+    >>> fig = tradeoff([{"alpha": 4.0, "k": 2, "asr": 0.1, "helpfulness": 0.95}],
+    ...                {"asr": 0.6, "helpfulness": 1.0}, {"alpha": 4.0, "k": 2}, 0.9)
+    >>> [t.name for t in fig.data]
+    ['top 2 heads', 'unsteered', 'chosen (K=2, α=4)']
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+
+def tradeoff(sweep: Sequence[Mapping[str, Any]], base: Mapping[str, Any], chosen: Mapping[str, Any],
+             keep: float) -> go.Figure:
+    """The sweep's trade-off: val image ASR (y) against benign helpfulness (x), a line per K.
+
+    Args:
+        sweep: rows with ``alpha``, ``k``, ``asr``, ``helpfulness``.
+        base: the unsteered ``asr`` and ``helpfulness``.
+        chosen: the chosen row (``alpha``, ``k``).
+        keep: the helpfulness bound as a fraction of the unsteered value (drawn as a line).
+
+    Returns:
+        A figure: one trace per K (points labelled by alpha), the unsteered point, the chosen one.
+
+    Example:
+        >>> tradeoff([{"alpha": 2.0, "k": 4, "asr": 0.2, "helpfulness": 1.0}],
+        ...          {"asr": 0.5, "helpfulness": 1.0}, {"alpha": 2.0, "k": 4}, 0.9).layout.xaxis.title.text
+        'benign helpfulness (val, image requests)'
+    """
+    fig = go.Figure()
+    for k in sorted({r["k"] for r in sweep}):
+        rows = sorted((r for r in sweep if r["k"] == k), key=lambda r: r["alpha"])
+        fig.add_trace(go.Scatter(
+            x=[r["helpfulness"] for r in rows], y=[r["asr"] for r in rows], mode="lines+markers+text",
+            text=[f"α={r['alpha']:g}" for r in rows], textposition="top center", name=f"top {k} heads",
+            hovertemplate=f"K={k}, %{{text}}<br>helpfulness %{{x:.3f}}<br>image ASR %{{y:.3f}}<extra></extra>",
+        ))
+    fig.add_trace(go.Scatter(x=[base["helpfulness"]], y=[base["asr"]], mode="markers", name="unsteered",
+                             marker=dict(symbol="star", size=16, color="black"),
+                             hovertemplate="unsteered<br>helpfulness %{x:.3f}<br>image ASR %{y:.3f}<extra></extra>"))
+    pick = next(r for r in sweep if r["alpha"] == chosen["alpha"] and r["k"] == chosen["k"])
+    fig.add_trace(go.Scatter(x=[pick["helpfulness"]], y=[pick["asr"]], mode="markers",
+                             name=f"chosen (K={pick['k']}, α={pick['alpha']:g})",
+                             marker=dict(symbol="circle-open", size=22, line=dict(width=3, color="red")),
+                             hoverinfo="skip"))
+    if not math.isnan(base["helpfulness"]):
+        fig.add_vline(x=keep * base["helpfulness"], line_dash="dash", line_color="gray",
+                      annotation_text=f"{keep:g} × unsteered helpfulness")
+    fig.update_layout(title="Steering sweep on the val split: image ASR against benign helpfulness "
+                            "(lower right is better)",
+                      xaxis_title="benign helpfulness (val, image requests)",
+                      yaxis_title="image ASR (val, harmful image requests)",
+                      template="plotly_white", yaxis_range=[-0.05, 1.05])
+    return fig
+
+
+def _pct(x: Any) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+
+
+def _img(image: Any, side: int = 96) -> str:
+    if image is None:
+        return ""
+    im = image.copy()
+    im.thumbnail((side, side))
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    data = base64.b64encode(buf.getvalue()).decode()
+    return f'<img alt="request image" src="data:image/png;base64,{data}">'
+
+
+def _answer(row: Mapping[str, Any]) -> str:
+    verdict = "refused" if row["refused"] else "answered"
+    if row.get("correct") is not None:
+        verdict += ", correct" if row["correct"] else ", not correct"
+    cls = "refused" if row["refused"] else "answered"
+    return f'<div class="{cls}">{html.escape(row["response"]) or "<i>(empty)</i>"}<br><small>{verdict}</small></div>'
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
+th{background:#f4f4f4}.refused{color:#1a7f37}.answered{color:#b42318}td img{image-rendering:pixelated}
+code{background:#f4f4f4;padding:1px 4px}.fig{margin:1.5em 0}
+"""
+
+
+def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
+           examples: Sequence[Mapping[str, Any]]) -> str:
+    """The report as one standalone HTML page (plotly.js inlined once; works offline).
+
+    Args:
+        summary: the demo summary (see :func:`iar.demo.run`).
+        figures: name -> figure (``shift``, ``shift_layers``, ``probe``, ``sweep``).
+        examples: test image requests with their unsteered (``plain``) and ``steered`` rows.
+
+    Example:
+        >>> page = render({"model": "m", "asr_text": 0.0, "asr_image": 0.5, "asr_image_steered": 0.0,
+        ...     "helpfulness": 1.0, "helpfulness_steered": 1.0, "heads": [[0, 1]], "alpha": 2.0,
+        ...     "seconds": 1.0, "cpu_seconds": 1.0, "sweep": []}, {}, [])
+        >>> page.startswith("<!DOCTYPE html>")
+        True
+    """
+    from plotly.offline import get_plotlyjs
+
+    s = summary
+    get = s.get
+    head = (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>iar demo: {html.escape(str(get('model')))}"
+            f"</title><style>{CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>")
+    parts = [head, f"<h1>Internal Activation Revision: demo on {html.escape(str(get('model')))}</h1>"]
+    heads = ", ".join(f"L{l}H{h}" for l, h in get("heads", []))
+    parts.append(
+        f"<p>IAR steers the top {len(get('heads', []))} attention heads ({heads}) with MMS revision vectors "
+        f"at alpha {get('alpha', 0):g} (chosen on the val split), evaluated on held-out test requests. "
+        f"Run took {get('seconds', 0):.0f} s wall, {get('cpu_seconds', 0):.0f} s CPU.</p>")
+    sel = get("selection") or {}
+    n = get("n") or {}
+    rows = [
+        ["image ASR (harmful image requests answered)", _pct(get("asr_image")), _pct(get("asr_image_steered"))],
+        ["text ASR (same requests, content in the text)", _pct(get("asr_text")), _pct(get("asr_text_steered"))],
+        ["benign helpfulness, image requests", _pct(get("helpfulness")), _pct(get("helpfulness_steered"))],
+        ["benign helpfulness, text requests", _pct(get("helpfulness_text")), _pct(get("helpfulness_text_steered"))],
+    ]
+    parts.append("<h2>Test split</h2>")
+    parts.append(_table(["metric", "unsteered", "steered (IAR)"], rows))
+    data = get("data") or {}
+    parts.append(f"<p>{n.get('test_harmful', '?')} harmful and {n.get('test_benign', '?')} benign test "
+                 f"requests, each as an image request and as a text request. Refusals are judged by "
+                 f"<code>{html.escape(str(get('judge')))}</code>; helpfulness: "
+                 f"{html.escape(str(data.get('helpfulness', '')))}. Every answer is in "
+                 f"<code>generations.jsonl</code>.</p>")
+    for name, caption in (("shift", "How far the image moves each head's output from the text request's "
+                                    "(last prompt token, cosine distance)."),
+                          ("shift_layers", "The same shift per layer, by metric."),
+                          ("probe", f"Linear probes on the multi-response contrast set "
+                                    f"({n.get('contrast_samples', '?')} samples from "
+                                    f"{n.get('contrast_queries', '?')} harmful train image requests): "
+                                    "refusal vs compliance. The top heads are steered."),
+                          ("sweep", "")):
+        fig = figures.get(name)
+        if fig is None:
+            continue
+        parts.append(f"<div class='fig'>{fig.to_html(full_html=False, include_plotlyjs=False)}"
+                     f"<p>{html.escape(caption)}</p></div>")
+    if get("sweep"):
+        parts.append("<h2>Sweep (val split, image requests)</h2>")
+        parts.append(f"<p>Rule: {html.escape(str(sel.get('rule', '')))}. Unsteered: ASR "
+                     f"{_pct((sel.get('val_unsteered') or {}).get('asr'))}, helpfulness "
+                     f"{_pct((sel.get('val_unsteered') or {}).get('helpfulness'))}; bound "
+                     f"{_pct(sel.get('threshold'))}; rule met: {sel.get('rule_met')}.</p>")
+        parts.append(_table(["alpha", "K", "image ASR", "helpfulness", "chosen"], [
+            [f"{r['alpha']:g}", str(r["k"]), _pct(r["asr"]), _pct(r["helpfulness"]),
+             "&#10004;" if (r["alpha"], r["k"]) == (get("alpha"), get("k")) else ""]
+            for r in get("sweep")]))
+    if examples:
+        parts.append("<h2>Example test answers, unsteered vs steered</h2>")
+        parts.append(_table(["image", "request", "unsteered", "steered (IAR)"], [
+            [_img(e["image"]), f"<b>{html.escape(e['kind'])}</b><br>{html.escape(e['prompt'])}<br>"
+             f"<small>as text: {html.escape(e['text_prompt'])}</small>",
+             _answer(e["plain"]), _answer(e["steered"])] for e in examples]))
+    parts.append("<h2>Settings</h2><pre>" + html.escape(json.dumps(
+        {"config": get("config"), "stages_seconds": get("stages"), "data": data,
+         "iar_version": get("iar_version")}, indent=1, default=str)) + "</pre>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
