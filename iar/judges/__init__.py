@@ -94,5 +94,5 @@ def __getattr__(name: str):
 
 
 __all__ = ["Judge", "KeywordJudge", "EmbeddingJudge", "ModelJudge", "default", "accuracy",
-           "load_labelled_set", "PRESETS", "XSTEST_PREFIXES", "GCG_TEST_PREFIXES", "VLGUARD_REJECT",
+           "load_labelled_set", "SPLITS", "PRESETS", "XSTEST_PREFIXES", "GCG_TEST_PREFIXES", "VLGUARD_REJECT",
            "parse_verdict"]
