@@ -200,9 +200,23 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=demo.run_cli)
 
 
+# ------------------------------------------------------------------------------------- bench
+
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    from iar import bench_gen  # imports torch only when a bench runs
+
+    p = sub.add_parser("bench", help="performance: probes, steer, record vs their baselines",
+                       description="Side-by-side benchmarks, medians and ratios measured in one "
+                                   "run (docs/performance.md).")
+    bench_gen.add_arguments(p)
+    p.set_defaults(func=bench_gen.run_cli)
+
+
 # -------------------------------------------------------------------------------------- main
 
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_eval, _add_render, _add_demo]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_eval, _add_render, _add_demo, _add_bench,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,125 @@
+"""The plain-module fast path (iar._fast) computes what the bridge computes and fires the same hooks."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import iar
+from iar import _fast
+
+
+def _inputs(vlm):
+    images = [iar.testing.tiny_image(1), None, iar.testing.tiny_image(2)]
+    batch = vlm.encode(["Describe the object.", "Hi there, how are you?", "What is it?"], images)
+    kwargs = dict(attention_mask=vlm._prompt_mask(batch), position_ids=batch.position_ids, use_cache=False)
+    return batch, kwargs
+
+
+def _bridge(vlm, batch, kwargs):
+    with torch.inference_mode():
+        return vlm.bridge(batch.embeds, return_type="logits", **kwargs)
+
+
+def _plain(runner, batch, kwargs):
+    with torch.inference_mode():
+        return runner(batch.embeds, **kwargs).logits
+
+
+@pytest.fixture(scope="module")
+def llava():
+    vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    runner = _fast.build(vlm.bridge, "sdpa")
+    assert runner is not None
+    return vlm, runner
+
+
+@pytest.mark.parametrize("arch", iar.testing.ARCHITECTURES)
+def test_plain_logits_equal_the_bridge_on_every_architecture(arch):
+    vlm = iar.load(*iar.testing.tiny_vlm(arch))
+    runner = _fast.build(vlm.bridge, "sdpa")
+    batch, kwargs = _inputs(vlm)
+    real = batch.attention_mask.bool()
+    assert runner.usable()
+    diff = (_bridge(vlm, batch, kwargs) - _plain(runner, batch, kwargs))[real].abs().max()
+    assert diff < 2e-5  # eager vs sdpa attention in float32
+
+
+def test_plain_twin_shares_every_weight_and_uses_sdpa(llava):
+    vlm, runner = llava
+    bridge_storage = {p.data_ptr() for p in vlm.bridge.parameters()}
+    assert {p.data_ptr() for p in runner.model.parameters()} <= bridge_storage
+    assert vlm.hf.config.get_text_config()._attn_implementation == "eager"  # the bridge's
+    assert runner.model.model.layers[0].self_attn.config._attn_implementation == "sdpa"
+
+
+def test_hook_points_see_the_same_activations_and_edits_act_the_same(llava):
+    vlm, runner = llava
+    batch, kwargs = _inputs(vlm)
+    seen: dict[str, list[torch.Tensor]] = {"bridge": [], "plain": []}
+    names = ["blocks.0.attn.hook_z", "blocks.1.hook_resid_post", "blocks.1.hook_resid_pre",
+             "blocks.0.hook_attn_out", "blocks.1.hook_mlp_out", "blocks.0.attn.hook_q"]
+    out = {}
+    for side, run in (("bridge", lambda: _bridge(vlm, batch, kwargs)), ("plain", lambda: _plain(runner, batch, kwargs))):
+        def grab(act, hook, side=side):
+            seen[side].append((hook.name, act.clone()))
+
+        def edit(z, hook):
+            z[:, :, 2] += 1.5  # a TransformerLens-style hook on [b, pos, head, d_head]
+            return z
+
+        hooks = [(n, grab) for n in names] + [("blocks.0.attn.hook_z", edit)]
+        with vlm.bridge.hooks(fwd_hooks=hooks):
+            assert runner.usable()
+            out[side] = run()
+    real = batch.attention_mask.bool()
+    assert [n for n, _ in seen["bridge"]] == [n for n, _ in seen["plain"]]
+    for (name, a), (_, b) in zip(seen["bridge"], seen["plain"]):
+        assert a.shape == b.shape, name
+        # padding columns attend to nothing; eager and sdpa fill them differently
+        assert torch.allclose(a[real], b[real], atol=2e-5), name
+    assert seen["bridge"][0][1].ndim == 4  # hook_z arrives as [b, pos, head, d_head]
+    unedited = _bridge(vlm, batch, kwargs)
+    assert (out["bridge"] - unedited)[real].abs().max() > 1e-3  # the edit changed the output ...
+    assert (out["bridge"] - out["plain"])[real].abs().max() < 2e-5  # ... the same way on both paths
+    assert (_plain(runner, batch, kwargs) - unedited)[real].abs().max() < 2e-5  # hooks gone ...
+    assert not runner._wired  # ... and unwired from the plain modules on the next call
+
+
+def test_hooks_it_cannot_reproduce_send_callers_back_to_the_bridge(llava):
+    vlm, runner = llava
+    assert runner.usable()
+    with vlm.bridge.hooks(fwd_hooks=[("blocks.0.attn.hook_pattern", lambda a, hook: None)]):
+        assert not runner.usable()
+    handle = vlm.bridge.blocks[1].mlp.register_forward_hook(lambda *a: None)
+    assert not runner.usable()
+    handle.remove()
+    pre = vlm.bridge.blocks[0].attn.original_component.o_proj.register_forward_pre_hook(lambda *a: None)
+    assert not runner.usable()  # a torch hook on a wrapped module counts too
+    pre.remove()
+    vlm.bridge.cfg.use_attn_result = True
+    try:
+        assert not runner.usable()
+    finally:
+        vlm.bridge.cfg.use_attn_result = False
+    assert runner.usable()
+
+
+def test_cached_decoding_on_the_plain_path_equals_uncached(llava):
+    from transformers import DynamicCache
+
+    vlm, runner = llava
+    batch, kwargs = _inputs(vlm)
+    token = torch.tensor([[5], [6], [7]])
+    emb = vlm.hf.get_input_embeddings()(token)
+    mask = torch.cat([batch.attention_mask, torch.ones(3, 1, dtype=batch.attention_mask.dtype)], -1)
+    pos = torch.cat([batch.position_ids, batch.position_ids[:, -1:] + 1], -1)
+    cache = DynamicCache(config=vlm._text_config)
+    with torch.inference_mode():
+        runner(batch.embeds, attention_mask=batch.attention_mask, position_ids=batch.position_ids,
+               past_key_values=cache, use_cache=True)
+        step = runner(emb, attention_mask=mask, position_ids=pos[:, -1:], past_key_values=cache,
+                      use_cache=True).logits[:, -1]
+        full = runner(torch.cat([batch.embeds, emb], 1), attention_mask=mask, position_ids=pos,
+                      use_cache=False).logits[:, -1]
+    assert (step - full).abs().max() < 2e-5
