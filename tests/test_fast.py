@@ -12,7 +12,8 @@ from iar import _fast
 def _inputs(vlm):
     images = [iar.testing.tiny_image(1), None, iar.testing.tiny_image(2)]
     batch = vlm.encode(["Describe the object.", "Hi there, how are you?", "What is it?"], images)
-    kwargs = dict(attention_mask=vlm._prompt_mask(batch), position_ids=batch.position_ids, use_cache=False)
+    kwargs = {"attention_mask": vlm._prompt_mask(batch), "position_ids": batch.position_ids,
+              "use_cache": False}
     return batch, kwargs
 
 
@@ -109,7 +110,7 @@ def test_cached_decoding_on_the_plain_path_equals_uncached(llava):
     from transformers import DynamicCache
 
     vlm, runner = llava
-    batch, kwargs = _inputs(vlm)
+    batch, _ = _inputs(vlm)
     token = torch.tensor([[5], [6], [7]])
     emb = vlm.hf.get_input_embeddings()(token)
     mask = torch.cat([batch.attention_mask, torch.ones(3, 1, dtype=batch.attention_mask.dtype)], -1)
