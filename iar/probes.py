@@ -67,13 +67,15 @@ def fit_logistic(
 
     Minimises, for each problem ``b``, ``sum_i log(1 + exp(z_i)) - y_i z_i + 0.5 * l2 * ||w||^2``
     with ``z = x[b] @ w + c`` (the intercept ``c`` is not penalised): scikit-learn's
-    ``LogisticRegression(C=1/l2)`` objective. Batched, preconditioned L-BFGS from zero: the
+    ``LogisticRegression(C=1/l2)`` objective. Batched, preconditioned L-BFGS from zero on the
+    centred features (centring only moves the unpenalised intercept, which is mapped back): the
     preconditioner is the exact Hessian at zero, ``0.25 X^T X + l2`` (one Cholesky factor per
     problem; it bounds the Hessian everywhere, so the first step is Newton's and correlated
-    features cost few iterations), the two-loop recursion runs over the last ``history`` steps on
-    one set of tensors for all problems, and an Armijo backtracking line search runs per problem.
-    A problem stops when ``max|gradient| / n <= gtol`` (scikit-learn's lbfgs stops at 1e-4 on
-    the same scale), or when its steps stop changing the weights (the float32 precision limit).
+    features cost few iterations); the L-BFGS memory (last ``history`` steps) is applied in
+    compact form with a few batched products for all problems; the Armijo backtracking line search
+    runs per problem, on ``z + t * X @ step`` so that it reads the data once. A problem stops when
+    ``max|gradient| / n <= gtol`` (scikit-learn's lbfgs stops at 1e-4 on the same scale), or when
+    its steps stop changing the weights (the float32 precision limit).
 
     Args:
         x: ``[batch, n, d]`` features (standardise them first for a well-scaled problem).
@@ -93,17 +95,18 @@ def fit_logistic(
         >>> theta.shape
         torch.Size([3, 3])
     """
-    batch, n, d = x.shape
-    xa = torch.empty(batch, n, d + 1, dtype=x.dtype, device=x.device)
-    xa[..., :d] = x
-    xa[..., d] = 1.0
-    gram = torch.bmm(xa.mT, xa)
-    theta, n_iter, _ = _lbfgs(xa, gram, y, l2=l2, max_iter=max_iter, gtol=gtol, history=history)
+    mu = x.mean(1, keepdim=True)
+    xc = x - mu  # centring only moves the (unpenalised) intercept
+    scale = torch.ones(x.shape[0], x.shape[2], dtype=x.dtype, device=x.device)
+    gram = torch.bmm(xc.mT, xc)
+    theta, n_iter, _ = _lbfgs(xc, scale, gram, y, l2=l2, max_iter=max_iter, gtol=gtol, history=history)
+    theta[:, -1] -= (theta[:, :-1] * mu.squeeze(1)).sum(-1)
     return theta, n_iter
 
 
 def _lbfgs(
-    xa: Tensor,
+    xc: Tensor,
+    scale: Tensor,
     gram: Tensor,
     y: Tensor,
     *,
@@ -112,52 +115,65 @@ def _lbfgs(
     gtol: float,
     history: int,
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """The solver behind :func:`fit_logistic`, on features already augmented with a column of
-    ones (``xa`` ``[batch, n, d + 1]``) and their Gram matrices ``xa^T xa``; also returns the
-    final logits ``[batch, n]``."""
+    """The solver behind :func:`fit_logistic` and :func:`probe`.
+
+    Fits the problems on the standardised features ``xc / scale`` without forming them: ``xc`` is
+    ``[batch, n, d]``, centred (columns sum to zero, so the intercept decouples in the Hessian at
+    zero) and contiguous; ``scale`` ``[batch, d]``; ``gram`` the Gram matrices ``xc^T xc``
+    ``[batch, d, d]``. Returns ``(theta, n_iter, logits)`` with ``theta`` ``[batch, d + 1]`` for
+    the standardised features (weights, then intercept) and the final logits ``[batch, n]``.
+    """
     if not l2 > 0:
         raise InputError(f"l2 must be > 0 (it is 1/C), got {l2}")
-    batch, n, d1 = xa.shape
-    d = d1 - 1
-    dev, dtype = xa.device, xa.dtype
-    # Both products are written as (row vector) x (matrix): the fast batched form on CPU.
-    xt = xa.mT  # a view: BLAS reads it transposed, no copy
+    batch, n, d = xc.shape
+    dev, dtype = xc.device, xc.dtype
     y = y.to(dtype=dtype, device=dev)
+    inv_scale = 1.0 / scale
     pen = torch.full((d + 1,), float(l2), dtype=dtype, device=dev)
     pen[d] = 0.0
-    h0 = 0.25 * gram  # Hessian at theta = 0 (p = 1/2 everywhere)
-    h0.diagonal(dim1=-2, dim2=-1).add_(pen + 1e-6 * n)
+    # Hessian at theta = 0 (p = 1/2 everywhere) of the standardised problem: 0.25 X^T X + l2 on
+    # the weights; the intercept's block is 0.25 n, uncoupled because the features are centred.
+    h0 = 0.25 * gram * (inv_scale.unsqueeze(2) * inv_scale.unsqueeze(1))
+    h0.diagonal(dim1=-2, dim2=-1).add_(float(l2) + 1e-6 * n)
     with _single_threaded(dev):
         chol, info = torch.linalg.cholesky_ex(h0)
-        if bool((info != 0).any()):  # numerically singular: fall back to its diagonal
-            bad = info != 0
-            chol[bad] = torch.diag_embed(h0[bad].diagonal(dim1=-2, dim2=-1).clamp_min(1e-6).sqrt())
+    if bool((info != 0).any()):  # numerically singular: fall back to its diagonal
+        bad = info != 0
+        chol[bad] = torch.diag_embed(h0[bad].diagonal(dim1=-2, dim2=-1).clamp_min(1e-6).sqrt())
+    h0_b = 0.25 * n + 1e-6 * n
 
     def precondition(v: Tensor, c: Tensor) -> Tensor:  # H0^-1 v, v: [a, k, d+1]
         with _single_threaded(dev):
-            return torch.cholesky_solve(v.mT, c).mT
+            vw = torch.cholesky_solve(v[..., :d].mT, c).mT
+        return torch.cat([vw, v[..., d:] / h0_b], -1)
 
-    def loss_of(xst: Tensor, th: Tensor) -> tuple[Tensor, Tensor]:
-        z = torch.bmm(th.unsqueeze(1), xst).squeeze(1)  # [a, n]
+    def times_x(xs: Tensor, v: Tensor, inv: Tensor) -> Tensor:  # logits contribution of v, [a, n]
+        return torch.bmm((v[:, :d] * inv).unsqueeze(1), xs.mT).squeeze(1) + v[:, d:]
+
+    def loss_of(z: Tensor, th: Tensor) -> Tensor:
         # summed in float64: near the optimum its decrease is below float32 resolution
         f = (torch.nn.functional.softplus(z) - y * z).sum(-1, dtype=torch.float64)
-        return f + 0.5 * (pen * th * th).sum(-1, dtype=torch.float64), z
+        return f + 0.5 * (pen * th * th).sum(-1, dtype=torch.float64)
 
-    def grad_of(xs: Tensor, th: Tensor, z: Tensor) -> Tensor:
+    def grad_of(xs: Tensor, th: Tensor, z: Tensor, inv: Tensor) -> Tensor:
         r = torch.sigmoid(z) - y
-        return torch.bmm(r.unsqueeze(1), xs).squeeze(1) + pen * th
+        gw = torch.bmm(r.unsqueeze(1), xs).squeeze(1) * inv
+        return torch.cat([gw, r.sum(-1, keepdim=True)], -1) + pen * th
 
     theta = torch.zeros(batch, d + 1, dtype=dtype, device=dev)
     logits = torch.zeros(batch, n, dtype=dtype, device=dev)
     n_iter = torch.full((batch,), max_iter, dtype=torch.long)
     running = torch.ones(batch, dtype=torch.bool, device=dev)  # not yet converged
     rows = torch.arange(batch, device=dev)  # which original problem each row holds
-    xs, xst, th = xa, xt, theta.clone()
-    f, z = loss_of(xst, th)
-    g = grad_of(xs, th, z)
-    s_hist: list[Tensor] = []
-    y_hist: list[Tensor] = []
-    rho_hist: list[Tensor] = []
+    xs, inv, th = xc, inv_scale, theta.clone()
+    z = torch.zeros(batch, n, dtype=dtype, device=dev)
+    f = loss_of(z, th)
+    g = grad_of(xs, th, z, inv)
+    pg = precondition(g.unsqueeze(1), chol).squeeze(1)  # H0^-1 g
+    # L-BFGS memory in compact form (Byrd, Nocedal & Schnabel 1994), oldest pair first:
+    # steps S, gradient changes Y and H0^-1 Y, each [rows, pairs, d+1]. A handful of batched
+    # products per iteration, whatever the history length.
+    hist_s = hist_y = hist_py = None
     for it in range(max_iter):
         newly = running & (g.abs().amax(-1) <= gtol * n)
         if bool(newly.any()):
@@ -169,66 +185,71 @@ def _lbfgs(
             break
         if int(running.sum()) * 2 <= len(running):  # drop finished rows once half are done
             keep = running
-            rows, xs, chol = rows[keep], xs[keep], chol[keep]
-            xst = xs.mT
-            th, f, z, g = th[keep], f[keep], z[keep], g[keep]
-            s_hist = [v[keep] for v in s_hist]
-            y_hist = [v[keep] for v in y_hist]
-            rho_hist = [v[keep] for v in rho_hist]
+            rows, xs, inv, chol = rows[keep], xs[keep], inv[keep], chol[keep]
+            th, f, z, g, pg = th[keep], f[keep], z[keep], g[keep], pg[keep]
+            if hist_s is not None:
+                hist_s, hist_y, hist_py = hist_s[keep], hist_y[keep], hist_py[keep]
             running = running[keep]
-        # two-loop recursion with the scaled preconditioner: direction = -H^-1 g
-        q = g.clone()
-        alphas = []
-        for s_k, y_k, rho_k in zip(reversed(s_hist), reversed(y_hist), reversed(rho_hist)):
-            a = rho_k * (s_k * q).sum(-1)
-            alphas.append(a)
-            q -= a[:, None] * y_k
-        if s_hist:
-            solved = precondition(torch.stack([q, y_hist[-1]], 1), chol)  # [a, 2, d+1]
-            r, h0y = solved[:, 0], solved[:, 1]
-            sy = (s_hist[-1] * y_hist[-1]).sum(-1)
-            yhy = (y_hist[-1] * h0y).sum(-1)
-            gamma = torch.where((sy > 0) & (yhy > 0), sy / yhy.clamp_min(1e-30), torch.ones_like(sy))
-            r = gamma[:, None] * r
+        if hist_s is None:
+            r = pg  # the Newton step from zero
         else:
-            r = precondition(q.unsqueeze(1), chol).squeeze(1)  # the Newton step from zero
-        for s_k, y_k, rho_k, a in zip(s_hist, y_hist, rho_hist, reversed(alphas)):
-            b = rho_k * (y_k * r).sum(-1)
-            r += s_k * (a - b)[:, None]
+            # H g = gamma H0^-1 g + S a - gamma (H0^-1 Y) q, with H0 scaled by gamma (the usual
+            # s^T y / y^T H0^-1 y of the newest pair)
+            sy_last = (hist_s[:, -1] * hist_y[:, -1]).sum(-1)
+            ypy_last = (hist_y[:, -1] * hist_py[:, -1]).sum(-1)
+            gamma = torch.where(ypy_last > 0, sy_last / ypy_last.clamp_min(1e-30), torch.ones_like(sy_last))
+            sy_mat = torch.bmm(hist_s, hist_y.mT)  # s_i . y_j
+            upper = sy_mat.triu()
+            u = torch.bmm(hist_s, g.unsqueeze(-1))
+            q = torch.linalg.solve_triangular(upper, u, upper=True)
+            w = (sy_mat.diagonal(dim1=-2, dim2=-1).unsqueeze(-1) * q
+                 + gamma[:, None, None] * (torch.bmm(torch.bmm(hist_y, hist_py.mT), q)
+                                           - torch.bmm(hist_y, pg.unsqueeze(-1))))
+            a = torch.linalg.solve_triangular(upper.mT, w, upper=False)
+            r = (gamma[:, None] * (pg - torch.bmm(q.mT, hist_py).squeeze(1))
+                 + torch.bmm(a.mT, hist_s).squeeze(1))
         step = torch.where(running[:, None], -r, torch.zeros_like(r))
         slope = (g * step).sum(-1, dtype=torch.float64)
         slack = 1e-6 * f.abs() + 1e-12  # rounding allowance on the loss (float32 terms)
-        # Armijo backtracking on the loss alone, every row at once; finished rows have step 0
+        # Armijo backtracking on the loss alone, every row at once, on z + t X step (one pass
+        # over the data for the whole search); finished rows have step 0
+        dz = times_x(xs, step, inv)
         t = torch.ones_like(f, dtype=dtype)
-        new_th, new_f, new_z = th, f, z
+        new_t = torch.zeros_like(t)
+        new_f = f
         pending = running.clone()
         for _ in range(40):
-            cand = th + t[:, None] * step
-            fc, zc = loss_of(xst, cand)
+            fc = loss_of(z + t[:, None] * dz, th + t[:, None] * step)
             ok = pending & (fc <= f + 1e-4 * t * slope + slack)
-            new_th = torch.where(ok[:, None], cand, new_th)
+            new_t = torch.where(ok, t, new_t)
             new_f = torch.where(ok, fc, new_f)
-            new_z = torch.where(ok[:, None], zc, new_z)
             pending = pending & ~ok
             if not bool(pending.any()):
                 break
             t = torch.where(pending, 0.5 * t, t)
-        new_g = grad_of(xs, new_th, new_z)
-        # no acceptable step, or a step too small to change theta: the float32 precision limit
-        tiny_step = (new_th - th).abs().amax(-1) <= 1e-6 * th.abs().amax(-1).clamp_min(1.0)
-        stalled = running & (pending | tiny_step)
+        s_new = new_t[:, None] * step
+        new_th = th + s_new
+        new_z = z + new_t[:, None] * dz
+        new_g = grad_of(xs, new_th, new_z, inv)
+        y_new = new_g - g
+        # no acceptable step, a step too small to change theta, or no positive curvature along
+        # it: the float32 precision limit
+        tiny_step = s_new.abs().amax(-1) <= 1e-6 * th.abs().amax(-1).clamp_min(1.0)
+        stalled = running & (pending | tiny_step | ((s_new * y_new).sum(-1) <= 0))
         if bool(stalled.any()):
             theta[rows[stalled]] = new_th[stalled]
             logits[rows[stalled]] = new_z[stalled]
             n_iter[rows[stalled].cpu()] = it + 1
             running = running & ~stalled
-        s_new, y_new = new_th - th, new_g - g
-        sy = (s_new * y_new).sum(-1)
-        s_hist.append(s_new)
-        y_hist.append(y_new)
-        rho_hist.append(torch.where(sy > 0, 1.0 / sy.clamp_min(1e-30), torch.zeros_like(sy)))
-        if len(s_hist) > history:
-            s_hist.pop(0), y_hist.pop(0), rho_hist.pop(0)
+        solved = precondition(torch.stack([new_g, y_new], 1), chol)
+        pg, py_new = solved[:, 0], solved[:, 1]
+        if hist_s is None:
+            hist_s, hist_y, hist_py = s_new.unsqueeze(1), y_new.unsqueeze(1), py_new.unsqueeze(1)
+        else:
+            keep_n = history - 1
+            hist_s = torch.cat([hist_s[:, hist_s.shape[1] - keep_n:] if keep_n else hist_s[:, :0], s_new.unsqueeze(1)], 1)
+            hist_y = torch.cat([hist_y[:, hist_y.shape[1] - keep_n:] if keep_n else hist_y[:, :0], y_new.unsqueeze(1)], 1)
+            hist_py = torch.cat([hist_py[:, hist_py.shape[1] - keep_n:] if keep_n else hist_py[:, :0], py_new.unsqueeze(1)], 1)
         th, f, z, g = new_th, new_f, new_z, new_g
     if bool(running.any()):
         theta[rows[running]] = th[running]
@@ -593,18 +614,14 @@ def probe(
         e = min(s + chunk, units)
         xtr, sums = gather("train", s, e)  # [n_tr, c, d], [c, d]
         mu = sums / n_tr
-        xa = torch.empty(e - s, n_tr, d + 1, device=device)
-        torch.sub(xtr.transpose(0, 1), mu.unsqueeze(1), out=xa[..., :d])  # centred: no cancellation
-        xa[..., d] = 1.0
+        xc = torch.empty(e - s, n_tr, d, device=device)
+        torch.sub(xtr.transpose(0, 1), mu.unsqueeze(1), out=xc)  # centred: no cancellation
         del xtr
-        gram = torch.bmm(xa.mT, xa)  # of the centred features: their variances on the diagonal
-        sd = (gram.diagonal(dim1=-2, dim2=-1)[:, :d] / n_tr).sqrt()
+        gram = torch.bmm(xc.mT, xc)  # the features' variances are on its diagonal
+        sd = (gram.diagonal(dim1=-2, dim2=-1) / n_tr).sqrt()
         sd = torch.where(sd < tiny, torch.ones_like(sd), sd)  # constant features stay unscaled
-        xa[..., :d].div_(sd.unsqueeze(1))  # standardised in place
-        scale = torch.cat([sd, torch.ones_like(sd[:, :1])], 1)
-        gram = gram / (scale.unsqueeze(2) * scale.unsqueeze(1))  # the standardised features' Gram
-        theta, it, z_tr = _lbfgs(xa, gram, y_tr, l2=float(l2), max_iter=max_iter, gtol=tol, history=10)
-        del xa
+        theta, it, z_tr = _lbfgs(xc, sd, gram, y_tr, l2=float(l2), max_iter=max_iter, gtol=tol, history=10)
+        del xc
         w = theta[:, :d] / sd  # back to the original activation space
         b = theta[:, d] - (w * mu).sum(-1)
         z_va = (gather("val", s, e)[0] * w).sum(-1).T + b[:, None]  # [c, n_val]

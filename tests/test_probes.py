@@ -175,3 +175,19 @@ def test_degenerate_inputs_raise_clear_errors(planted):
         probe(pos, neg, l2=0.0, progress=False)
     with pytest.raises(iar.InputError, match="val_fraction"):
         probe(pos, neg, val_fraction=1.0, progress=False)
+
+
+def test_bench_probes_reports_both_times_ratios_and_equal_accuracy(capsys):
+    from iar import bench
+
+    r = bench.bench_probes(quick=True, layers=2, heads=4, repeats=1, sklearn_heads=4)
+    assert r["shape"] == {"layers": 2, "heads": 4, "d_head": 64, "n": 400}
+    assert r["batched_s"] > 0 and r["sklearn_s"] > 0 and r["sklearn_1thread_s"] > 0
+    assert r["speedup"] == pytest.approx(r["sklearn_s"] / r["batched_s"])
+    assert r["speedup_vs_1thread"] == pytest.approx(r["sklearn_1thread_s"] / r["batched_s"])
+    assert r["sklearn_extrapolated"] and r["sklearn_heads_timed"] == 4
+    assert r["accuracy_gap"] <= 0.02
+    text = bench.BENCHES["probes"][1](r)
+    assert "speedup" in text and "extrapolated" not in text and "x2" in text
+    with pytest.raises(iar.InputError, match="unknown bench"):
+        bench.main(["nope"])
