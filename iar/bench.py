@@ -46,7 +46,9 @@ def synthetic_probe_data(
 
     Args:
         n: total samples (half positive, half negative).
-        layers, heads, d_head: activation shape.
+        layers: number of layers.
+        heads: heads per layer.
+        d_head: features per head.
         seed: random seed.
 
     Example:
@@ -102,7 +104,10 @@ def bench_probes(
     Args:
         quick: small shapes for a check that runs in seconds.
         seed: seed of the data, the split and the head subset.
-        layers, heads, d_head, n: override the shape.
+        layers: override the number of layers.
+        heads: override the heads per layer.
+        d_head: override the features per head.
+        n: override the number of samples (half positive).
         sklearn_heads: how many heads the scikit-learn loop is timed on (default 32, quick: 8).
         repeats: timed repetitions per side (default 3).
         l2: L2 penalty (scikit-learn ``C = 1 / l2``).

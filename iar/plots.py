@@ -60,9 +60,11 @@ def heatmap(
         title: figure title; say what the colour means.
         colorbar_title: short label on the colour bar.
         value_name: the value's name in the hover text.
-        x_title, y_title: axis titles.
+        x_title: x-axis title.
+        y_title: y-axis title.
         reverse: reverse the colour scale (for similarities, where low = more shift).
-        zmin, zmax: colour range (default: data range).
+        zmin: lower end of the colour range (default: the data's minimum).
+        zmax: upper end of the colour range (default: the data's maximum).
 
     Returns:
         A ``go.Figure`` with one ``go.Heatmap`` trace.
@@ -224,8 +226,8 @@ def projection(
     Example:
         >>> a, b = torch.randn(10, 2, 8) + 3, torch.randn(12, 2, 8)
         >>> fig = projection(a, b, layer=1)
-        >>> [t.name for t in fig.data]
-        ['image', 'text']
+        >>> [t.name for t in fig.data] == ["image", "text"]
+        True
     """
     xa = _layer_matrix(acts_a, layer, site, head, names[0])
     xb = _layer_matrix(acts_b, layer, site, head, names[1])
@@ -345,7 +347,8 @@ def save_png(fig: go.Figure, path: str | os.PathLike, *, width: int = 900, heigh
     Args:
         fig: the figure.
         path: where to write; written atomically.
-        width, height: size in layout pixels.
+        width: width in layout pixels.
+        height: height in layout pixels.
         scale: resolution multiplier.
 
     Raises:
