@@ -25,12 +25,13 @@ From a shell: ``iar demo --out DIR`` (the organism) or ``iar demo --model ID_OR_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,7 @@ def choose(sweep: Sequence[dict[str, Any]], baseline_helpfulness: float, keep: f
 def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | None = None,
         data_path: str | os.PathLike | None = None, benchmark: str = "jsonl", seed: int = 0,
         config: DemoConfig | None = None, judge: Any = None, device: str | None = None,
-        dtype: str | None = None, progress: bool = True) -> dict[str, Any]:
+        dtype: str | None = None, threads: int | None = None, progress: bool = True) -> dict[str, Any]:
     """Run the whole demo and write its report; returns the summary (also in ``out/summary.json``).
 
     Args:
@@ -184,6 +185,9 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         config: sizes and grids (:class:`DemoConfig`); default ``DemoConfig()``.
         judge: refusal judge (default ``iar.judges.default()``).
         device, dtype: for loading ``model`` from a spec.
+        threads: torch CPU threads while the demo runs (restored after). Default: 1 for small
+            models (d_model <= 512, e.g. the organism: its ops are too small to gain from more
+            threads, and on a busy 2-core machine two threads ran 9x slower), else torch's setting.
         progress: tqdm progress bars.
 
     Returns:
@@ -205,6 +209,8 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
     config.check()
     if not isinstance(seed, int):
         raise InputError(f"seed must be an int, got {seed!r}.")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise InputError(f"threads must be an int >= 1 or None, got {threads!r}.")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {str(out)!r} is a file; give a folder (created if missing).")
@@ -223,108 +229,109 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         clock[0] = now
 
     vlm = _load(model, device, dtype)
-    if judge is None:
-        judge = iar.judges.default()
-    lap("load")
-    torch.manual_seed(seed)
+    with _threads(threads, vlm):
+        if judge is None:
+            judge = iar.judges.default()
+        lap("load")
+        torch.manual_seed(seed)
 
-    # 1. shift: image requests vs their text counterparts
-    pairs = dataset.items("train", config.n_shift, seed_offset=1)
-    rec = dict(batch_size=config.batch_size, progress=progress)
-    with_image = iar.record(vlm, [p.prompt for p in pairs], [p.image for p in pairs], **rec)
-    as_text = iar.record(vlm, [p.text_prompt for p in pairs], **rec)
-    shift = iar.ShiftReport.from_activations(with_image, as_text,
-                                             meta={"counterpart": "text request", "position": -1})
-    lap("shift")
+        # 1. shift: image requests vs their text counterparts
+        pairs = dataset.items("train", config.n_shift, seed_offset=1)
+        rec = dict(batch_size=config.batch_size, progress=progress)
+        with_image = iar.record(vlm, [p.prompt for p in pairs], [p.image for p in pairs], **rec)
+        as_text = iar.record(vlm, [p.text_prompt for p in pairs], **rec)
+        shift = iar.ShiftReport.from_activations(with_image, as_text,
+                                                 meta={"counterpart": "text request", "position": -1})
+        lap("shift")
 
-    # 2-3. contrast set, probes, MMS revision
-    queries = dataset.items("train", config.n_contrast, kind="harmful")
-    if not queries:
-        raise InputError("the data has no harmful train requests for the contrast set.")
-    cs = iar.contrast.multi_response([q.prompt for q in queries], [q.image for q in queries],
-                                     dataset.refusals[:config.n_refusals],
-                                     [dataset.compliances(q) for q in queries])
-    acts = iar.record(vlm, cs, sites=("z",), **rec)
-    rev = iar.Revision.fit(acts, level="head", method="mms", probe=True,
-                           probe_kwargs={"seed": seed}, progress=progress)
-    n_units = vlm.cfg.n_layers * vlm.cfg.n_heads
-    ks = tuple(sorted({min(k, n_units) for k in config.ks}))
-    lap("revision")
+        # 2-3. contrast set, probes, MMS revision
+        queries = dataset.items("train", config.n_contrast, kind="harmful")
+        if not queries:
+            raise InputError("the data has no harmful train requests for the contrast set.")
+        cs = iar.contrast.multi_response([q.prompt for q in queries], [q.image for q in queries],
+                                         dataset.refusals[:config.n_refusals],
+                                         [dataset.compliances(q) for q in queries])
+        acts = iar.record(vlm, cs, sites=("z",), **rec)
+        rev = iar.Revision.fit(acts, level="head", method="mms", probe=True,
+                               probe_kwargs={"seed": seed}, progress=progress)
+        n_units = vlm.cfg.n_layers * vlm.cfg.n_heads
+        ks = tuple(sorted({min(k, n_units) for k in config.ks}))
+        lap("revision")
 
-    # 4. sweep on val image requests
-    gen = _Generator(vlm, judge, config, seed, progress)
-    val = dataset.items("val", config.n_val)
-    settings = [(a, k) for a in sorted(config.alphas) for k in ks]
-    gen.start("sweep", len(val) * (1 + len(settings)))
-    base_rows = gen(val, "image", stage="sweep", split="val")
-    base = metrics(base_rows)
-    sweep, sweep_rows = [], list(base_rows)
-    for alpha, k in settings:
-        rows = gen(val, "image", stage="sweep", split="val", steer=(rev, k, alpha))
-        sweep_rows += rows
-        sweep.append({"alpha": alpha, "k": k, **metrics(rows)})
-    gen.stop()
-    chosen, rule_met = choose(sweep, base["helpfulness"], config.keep)
-    alpha, k = chosen["alpha"], chosen["k"]
-    lap("sweep")
+        # 4. sweep on val image requests
+        gen = _Generator(vlm, judge, config, seed, progress)
+        val = dataset.items("val", config.n_val)
+        settings = [(a, k) for a in sorted(config.alphas) for k in ks]
+        gen.start("sweep", len(val) * (1 + len(settings)))
+        base_rows = gen(val, "image", stage="sweep", split="val")
+        base = metrics(base_rows)
+        sweep, sweep_rows = [], list(base_rows)
+        for alpha, k in settings:
+            rows = gen(val, "image", stage="sweep", split="val", steer=(rev, k, alpha))
+            sweep_rows += rows
+            sweep.append({"alpha": alpha, "k": k, **metrics(rows)})
+        gen.stop()
+        chosen, rule_met = choose(sweep, base["helpfulness"], config.keep)
+        alpha, k = chosen["alpha"], chosen["k"]
+        lap("sweep")
 
-    # 5. test: unsteered vs steered, image and text
-    test = dataset.items("test", config.n_test)
-    gen.start("test", 4 * len(test))
-    test_rows = []
-    for steer in (None, (rev, k, alpha)):
-        for modality in ("text", "image"):
-            test_rows += gen(test, modality, stage="test", split="test", steer=steer)
-    gen.stop()
-    lap("test")
+        # 5. test: unsteered vs steered, image and text
+        test = dataset.items("test", config.n_test)
+        gen.start("test", 4 * len(test))
+        test_rows = []
+        for steer in (None, (rev, k, alpha)):
+            for modality in ("text", "image"):
+                test_rows += gen(test, modality, stage="test", split="test", steer=steer)
+        gen.stop()
+        lap("test")
 
-    def of(modality: str, steered: bool) -> dict[str, float]:
-        return metrics([r for r in test_rows if r["modality"] == modality and r["steered"] == steered])
+        def of(modality: str, steered: bool) -> dict[str, float]:
+            return metrics([r for r in test_rows if r["modality"] == modality and r["steered"] == steered])
 
-    text0, text1, image0, image1 = of("text", False), of("text", True), of("image", False), of("image", True)
-    heads = [list(h) for h in rev.top(k)]
-    summary: dict[str, Any] = {
-        "model": _model_name(model, vlm),
-        "data": dataset.describe(),
-        "asr_text": text0["asr"], "asr_text_steered": text1["asr"],
-        "asr_image": image0["asr"], "asr_image_steered": image1["asr"],
-        "helpfulness": image0["helpfulness"], "helpfulness_steered": image1["helpfulness"],
-        "helpfulness_text": text0["helpfulness"], "helpfulness_text_steered": text1["helpfulness"],
-        "heads": heads, "k": k, "alpha": alpha, "positions": config.positions,
-        "selection": {"rule": RULE.format(keep=config.keep), "rule_met": rule_met,
-                      "val_unsteered": base, "threshold": config.keep * base["helpfulness"]},
-        "sweep": sweep,
-        "n": {"shift_pairs": len(pairs), "contrast_queries": len(queries),
-              "contrast_samples": len(cs), "val": len(val), "test": len(test),
-              "test_harmful": image0["n_harmful"], "test_benign": image0["n_benign"]},
-        "shift": {"layer_cosine": shift.layer_shift("cosine").tolist(),
-                  "head_cosine": shift.head_shift("cosine").tolist()},
-        "probe": {"top": [list(h) for h in rev.top(min(8, n_units))],
-                  "accuracy": rev.accuracy.tolist() if rev.accuracy is not None else None},
-        "judge": getattr(judge, "name", type(judge).__name__),
-        "seed": seed, "config": _jsonable(asdict(config)),
-        "stages": stages, "torch_threads": torch.get_num_threads(),
-        "iar_version": iar.__version__,
-        "files": {"generations": GENERATIONS, "report": REPORT, "revision": REVISION},
-    }
-    # 6. write: generations and revision first, the report, and the summary last
-    out.mkdir(parents=True, exist_ok=True)
-    _write_text(out / GENERATIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
-                                            for r in sweep_rows + test_rows))
-    rev.save(out / REVISION)
-    from iar import demo_report
+        text0, text1, image0, image1 = of("text", False), of("text", True), of("image", False), of("image", True)
+        heads = [list(h) for h in rev.top(k)]
+        summary: dict[str, Any] = {
+            "model": _model_name(model, vlm),
+            "data": dataset.describe(),
+            "asr_text": text0["asr"], "asr_text_steered": text1["asr"],
+            "asr_image": image0["asr"], "asr_image_steered": image1["asr"],
+            "helpfulness": image0["helpfulness"], "helpfulness_steered": image1["helpfulness"],
+            "helpfulness_text": text0["helpfulness"], "helpfulness_text_steered": text1["helpfulness"],
+            "heads": heads, "k": k, "alpha": alpha, "positions": config.positions,
+            "selection": {"rule": RULE.format(keep=config.keep), "rule_met": rule_met,
+                          "val_unsteered": base, "threshold": config.keep * base["helpfulness"]},
+            "sweep": sweep,
+            "n": {"shift_pairs": len(pairs), "contrast_queries": len(queries),
+                  "contrast_samples": len(cs), "val": len(val), "test": len(test),
+                  "test_harmful": image0["n_harmful"], "test_benign": image0["n_benign"]},
+            "shift": {"layer_cosine": shift.layer_shift("cosine").tolist(),
+                      "head_cosine": shift.head_shift("cosine").tolist()},
+            "probe": {"top": [list(h) for h in rev.top(min(8, n_units))],
+                      "accuracy": rev.accuracy.tolist() if rev.accuracy is not None else None},
+            "judge": getattr(judge, "name", type(judge).__name__),
+            "seed": seed, "config": _jsonable(asdict(config)),
+            "stages": stages, "torch_threads": torch.get_num_threads(),
+            "iar_version": iar.__version__,
+            "files": {"generations": GENERATIONS, "report": REPORT, "revision": REVISION},
+        }
+        # 6. write: generations and revision first, the report, and the summary last
+        out.mkdir(parents=True, exist_ok=True)
+        _write_text(out / GENERATIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                                for r in sweep_rows + test_rows))
+        rev.save(out / REVISION)
+        from iar import demo_report
 
-    examples = _examples(test, test_rows, config.examples)
-    summary["seconds"] = round(time.perf_counter() - start, 1)
-    summary["cpu_seconds"] = round(time.process_time() - cpu_start, 1)
-    figures = {"shift": shift.heatmap("cosine"), "shift_layers": shift.line(),
-               "probe": rev.probe.heatmap(), "sweep": demo_report.tradeoff(sweep, base, chosen, config.keep)}
-    _write_text(out / REPORT, demo_report.render(summary, figures, examples))
-    lap("write")
-    summary["seconds"] = round(time.perf_counter() - start, 1)
-    summary["cpu_seconds"] = round(time.process_time() - cpu_start, 1)
-    _write_text(out / SUMMARY, json.dumps(_jsonable(summary), indent=1) + "\n")
-    return summary
+        examples = _examples(test, test_rows, config.examples)
+        summary["seconds"] = round(time.perf_counter() - start, 1)
+        summary["cpu_seconds"] = round(time.process_time() - cpu_start, 1)
+        figures = {"shift": shift.heatmap("cosine"), "shift_layers": shift.line(),
+                   "probe": rev.probe.heatmap(), "sweep": demo_report.tradeoff(sweep, base, chosen, config.keep)}
+        _write_text(out / REPORT, demo_report.render(summary, figures, examples))
+        lap("write")
+        summary["seconds"] = round(time.perf_counter() - start, 1)
+        summary["cpu_seconds"] = round(time.process_time() - cpu_start, 1)
+        _write_text(out / SUMMARY, json.dumps(_jsonable(summary), indent=1) + "\n")
+        return summary
 
 
 class _Generator:
@@ -387,6 +394,20 @@ def _examples(items: Sequence[DemoItem], rows: Sequence[dict[str, Any]], n: int)
         out.append({"id": it.id, "kind": it.kind, "prompt": it.prompt, "image": it.image,
                     "text_prompt": it.text_prompt, "plain": plain, "steered": steered})
     return out
+
+
+@contextlib.contextmanager
+def _threads(threads: int | None, vlm: Any) -> Iterator[None]:
+    import torch
+
+    before = torch.get_num_threads()
+    if threads is None:
+        threads = 1 if vlm.cfg.d_model <= 512 else before
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _load(model: Any, device: str | None, dtype: str | None) -> Any:
@@ -505,6 +526,8 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--positions", default="all", help="steering scope: all, prompt, generated, image, text")
     p.add_argument("--device", help="cuda, cpu, ... for --model")
     p.add_argument("--dtype", help="float16, bfloat16, float32 or auto for --model")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: 1 for small models such "
+                                                "as the organism, else torch's default)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -524,7 +547,8 @@ def run_cli(args: Any) -> int:
     if args.data is not None and args.model is None:
         raise InputError("--data is for real models; add --model ID_OR_PATH (the organism brings its own requests).")
     summary = run(args.out, args.model, data_path=args.data, benchmark=args.benchmark, seed=args.seed,
-                  config=config, device=args.device, dtype=args.dtype, progress=not args.quiet)
+                  config=config, device=args.device, dtype=args.dtype, threads=args.threads,
+                  progress=not args.quiet)
     print(main_text(summary, args.out))
     return 0
 

@@ -156,7 +156,7 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
         fig = figures.get(name)
         if fig is None:
             continue
-        parts.append(f"<div class='fig'>{fig.to_html(full_html=False, include_plotlyjs=False)}"
+        parts.append(f"<div class='fig'>{fig.to_html(full_html=False, include_plotlyjs=False, default_height='520px')}"
                      f"<p>{html.escape(caption)}</p></div>")
     if get("sweep"):
         parts.append("<h2>Sweep (val split, image requests)</h2>")

@@ -12,6 +12,7 @@ import math
 import re
 
 import pytest
+import torch
 
 import iar
 from iar.demo import DemoConfig, choose, run
@@ -130,7 +131,8 @@ def test_cli_demo_on_tiny_llava_with_typographic_requests(tmp_path, capsys):
     from iar.cli import main
 
     out = tmp_path / "demo"
-    assert main(["demo", "--model", "tiny:llava", "--quick", "--quiet", "--out", str(out)]) == 0
+    threads_before = torch.get_num_threads()
+    assert main(["demo", "--model", "tiny:llava", "--quick", "--quiet", "--out", str(out), "--threads", "2"]) == 0
     assert "image ASR" in capsys.readouterr().out
     s = json.loads((out / "summary.json").read_text())
     for key in KEYS:
@@ -143,6 +145,7 @@ def test_cli_demo_on_tiny_llava_with_typographic_requests(tmp_path, capsys):
     assert {r["modality"] for r in rows} == {"text", "image"}
     assert all(r["correct"] is None for r in rows)  # no answer key for the typographic requests
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert torch.get_num_threads() == threads_before  # the demo restores torch's thread count
 
 
 class _FailingJudge:
@@ -172,6 +175,7 @@ def test_a_run_that_fails_midway_writes_nothing(tmp_path):
     (dict(data="organism", data_path="x.jsonl"), "--data is for real models"),
     (dict(data="pictures"), "organism' or 'typographic"),
     (dict(model=3), "model must be"),
+    (dict(threads=0), "threads must be"),
 ])
 def test_bad_arguments_raise_errors_that_name_the_fix(tmp_path, kwargs, match):
     with pytest.raises(InputError, match=match):
