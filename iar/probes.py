@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -246,10 +246,10 @@ def _lbfgs(
         if hist_s is None:
             hist_s, hist_y, hist_py = s_new.unsqueeze(1), y_new.unsqueeze(1), py_new.unsqueeze(1)
         else:
-            keep_n = history - 1
-            hist_s = torch.cat([hist_s[:, hist_s.shape[1] - keep_n:] if keep_n else hist_s[:, :0], s_new.unsqueeze(1)], 1)
-            hist_y = torch.cat([hist_y[:, hist_y.shape[1] - keep_n:] if keep_n else hist_y[:, :0], y_new.unsqueeze(1)], 1)
-            hist_py = torch.cat([hist_py[:, hist_py.shape[1] - keep_n:] if keep_n else hist_py[:, :0], py_new.unsqueeze(1)], 1)
+            first = max(0, hist_s.shape[1] + 1 - history)  # keep the newest history - 1 pairs
+            hist_s = torch.cat([hist_s[:, first:], s_new.unsqueeze(1)], 1)
+            hist_y = torch.cat([hist_y[:, first:], y_new.unsqueeze(1)], 1)
+            hist_py = torch.cat([hist_py[:, first:], py_new.unsqueeze(1)], 1)
         th, f, z, g = new_th, new_f, new_z, new_g
     if bool(running.any()):
         theta[rows[running]] = th[running]
