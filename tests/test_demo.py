@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -207,3 +208,28 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(module)
     result = doctest.testmod(mod, extraglobs={"tempfile": tempfile, "iar": iar}, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_user_benchmark_is_split_with_its_questions_as_text_counterparts():
+    from iar.benchmarks import Benchmark, Item
+    from iar.demo_data import BENIGN, TypographicData
+
+    items = [Item(id=f"h{i}", category="c", prompt="Fill in the list.", kind="harmful",
+                  image_source=iar.testing.tiny_image(seed=i), meta={"question": f"How to do bad thing {i}?"})
+             for i in range(10)]
+    data = TypographicData(seed=0, benchmark=Benchmark("mine", items))
+    harmful = {s: data.items(s, 100, kind="harmful") for s in ("train", "val", "test")}
+    assert [len(v) for v in harmful.values()] == [4, 2, 4]
+    ids = [it.id for v in harmful.values() for it in v]
+    assert len(set(ids)) == 10  # the splits do not overlap
+    first = harmful["test"][0]
+    assert first.prompt == "Fill in the list." and first.text_prompt.startswith("How to do bad thing")
+    assert len(data.items("train", 100, kind="benign")) == round(0.4 * len(BENIGN))  # built-in benign
+
+
+def test_too_small_a_benchmark_is_refused_with_the_fix():
+    from iar.demo_data import make
+    from iar.errors import DataError
+
+    with pytest.raises(DataError, match="at least 5"):  # the FigStep fixture has 4 rows
+        make("typographic", path=Path(__file__).parent / "fixtures" / "figstep", benchmark="figstep")
