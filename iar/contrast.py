@@ -80,9 +80,11 @@ class ContrastSet:
             (mean over the response tokens).
         strategy: which construction built the set (``"modality"``, ``"single_response"``,
             ``"multi_response"`` or ``"custom"``); stored in a fitted revision's provenance.
-        positive_groups / negative_groups: the query index of each sample (same length as the
-            samples); used to pair positives with negatives of the same query (PCA directions).
-            Default: ``range(len(samples))``, i.e. paired by position.
+        positive_groups: the query index of each positive sample (same length as ``positive``);
+            used to pair positives with negatives of the same query (PCA directions).
+            Default: ``range(len(positive))``, i.e. paired by position.
+        negative_groups: the query index of each negative sample (same length as ``negative``).
+            Default: ``range(len(negative))``.
 
     Example:
         >>> cs = ContrastSet([Sample("a", response="No.")], [Sample("a", response="Yes.")],

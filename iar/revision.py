@@ -87,7 +87,8 @@ def pca_directions(
     differences ``{diff, -diff}``, so a shift shared by all pairs is found, not cancelled.
 
     Args:
-        positive, negative: activations ``[n, *units, d]``.
+        positive: activations of the positive samples, ``[n_pos, *units, d]``.
+        negative: activations of the negative samples, ``[n_neg, *units, d]``.
         pairs: long tensor ``[m, 2]`` of (positive index, negative index); default pairs by index
             (needs ``n_pos == n_neg``).
 

@@ -468,7 +468,13 @@ def bake(
     The returned model shares all other weights with ``vlm.hf`` (no copy); ``vlm`` is unchanged.
 
     Args:
-        vlm, revision, heads, layers, alpha: as for :func:`steer`.
+        vlm: the loaded model (left unchanged).
+        revision: a fitted :class:`iar.Revision`; ``None`` uses the one attached with
+            :func:`attach`.
+        heads: (head-level revision) ``[(layer, head), ...]`` or an int k = the top k heads, as
+            for :func:`steer`.
+        layers: (layer-level revision) ``[layer, ...]``.
+        alpha: strength, as for :func:`steer`.
         positions: must be ``"all"`` (a bias acts on every position).
 
     Example:
