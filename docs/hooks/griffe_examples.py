@@ -8,6 +8,9 @@ touched, and doctest reads them as before):
   section and turns the singular into an admonition of plain Markdown, where ``>>>`` lines
   become nested block quotes and a printed list such as ``['a', 'b']`` after ``[x]`` reads as a
   Markdown link. Renamed, every example renders as a highlighted console session.
+- An indented ``>>>`` session in a docstring's free text (outside a section) becomes a fenced
+  ``pycon`` block: after a bulleted list, Markdown would otherwise read it as part of the last
+  item, with ``>>>`` as nested block quotes.
 - Sphinx roles (``:func:`steer```, ``:class:`~iar.Revision```) are not Markdown and would show
   literally. Each becomes inline code, linked to the object's API entry when Griffe can resolve
   the name in the docstring's scope (an optional cross-reference: a name that has no API entry
@@ -25,6 +28,29 @@ _SINGULAR = re.compile(r"^(\s*)Example:[ \t]*$", flags=re.MULTILINE)
 _ROLE = re.compile(
     r":(?:py:)?(?P<role>func|meth|class|mod|attr|data|exc|obj|const):`(?P<target>~?[\w.]+)(?:\(\))?`"
 )
+
+
+_SECTION = re.compile(r"^[A-Z][A-Za-z ]*:$")
+
+
+def _fence_sessions(text: str) -> str:
+    """Fence the 4-space-indented ``>>>`` sessions that stand outside Google-style sections."""
+    lines, out, in_section, i = text.split("\n"), [], False, 0
+    while i < len(lines):
+        line = lines[i]
+        if line and not line[0].isspace():
+            in_section = bool(_SECTION.match(line.strip()))
+        starts = line.startswith("    >>> ") and (not out or not out[-1].strip())
+        if starts and not in_section:
+            block = []
+            while i < len(lines) and lines[i].startswith("    ") and lines[i].strip():
+                block.append(lines[i][4:])
+                i += 1
+            out += ["```pycon", *block, "```"]
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
 
 
 def _lazy_names() -> dict[str, str]:
@@ -69,7 +95,7 @@ class ExampleSections(griffe.Extension):
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
-            obj.docstring.value = _SINGULAR.sub(r"\1Examples:", obj.docstring.value)
+            obj.docstring.value = _fence_sessions(_SINGULAR.sub(r"\1Examples:", obj.docstring.value))
 
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
         lazy = _lazy_names() if pkg.name == "iar" else {}

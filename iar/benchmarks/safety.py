@@ -97,7 +97,8 @@ def figstep(path: str | os.PathLike, *, images: str = "auto", prompt: str = FIGS
         split: hub split (hub ids only).
 
     Returns:
-        A Benchmark of harmful items; id "{dataset}_{category_id}_{task_id}", category = category_name.
+        A Benchmark of harmful items; id ``"{dataset}_{category_id}_{task_id}"``, category =
+        ``category_name``.
 
     Example:
         >>> bench = figstep("tests/fixtures/figstep")

@@ -42,7 +42,8 @@ class ModelJudge:
         batch_size: responses per forward pass.
         max_length: truncate inputs to this many tokens.
         max_new_tokens: tokens a guard may generate for its verdict.
-        device, dtype: where and in what precision to run (model's own when None).
+        device: where to run (the model's own device when None).
+        dtype: the precision to run in (the model's own dtype when None).
         trust_remote_code: passed to ``from_pretrained``; off unless you ask.
         progress: show a tqdm bar over batches.
 
