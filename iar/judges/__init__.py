@@ -31,9 +31,20 @@ SPLITS = ("train", "test", "freeform", "freeform_train", "freeform_test")
 
 @runtime_checkable
 class Judge(Protocol):
-    """What `iar.evaluate` needs from a judge."""
+    """What `iar.evaluate` needs from a judge: any object with this method is one.
+
+    Example:
+        >>> isinstance(KeywordJudge("gcg"), Judge)
+        True
+    """
 
     def is_refusal(self, responses: Sequence[str], prompts: Sequence[str] | None = None) -> list[bool]:
+        """True for each response that refuses (fully or partly).
+
+        Args:
+            responses: the model's answers.
+            prompts: the requests they answer, one per response (judges may ignore them).
+        """
         ...
 
 
