@@ -333,16 +333,24 @@ def interleaved(
         k = r % len(names)
         gc.collect()  # once per round (a full collection takes a while with big libraries loaded)
         for n in names[k:] + names[:k]:
-            _sync(device)
-            gc.disable()  # no collector pause inside a timed call
-            try:
-                t0 = time.perf_counter()
-                fns[n]()
-                _sync(device)
-                times[n].append(time.perf_counter() - t0)
-            finally:
-                gc.enable()
+            times[n].append(_timed(fns[n], device))
     return times
+
+
+def _timed(fn: Callable[[], Any], device: Any) -> float:
+    """Seconds one call takes (device synchronised; no collector pause inside)."""
+    import torch
+
+    device = torch.device(device)
+    _sync(device)
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        fn()
+        _sync(device)
+        return time.perf_counter() - t0
+    finally:
+        gc.enable()
 
 
 def ratio(times: dict[str, list[float]], num: str, den: str) -> float:
@@ -353,6 +361,12 @@ def ratio(times: dict[str, list[float]], num: str, den: str) -> float:
         2.0
     """
     return float(statistics.median(a / b for a, b in zip(times[num], times[den])))
+
+
+def _range(times: dict[str, list[float]], num: str, den: str) -> list[float]:
+    """``[min, max]`` of the per-round ratios: how noisy the machine was."""
+    per_round = [a / b for a, b in zip(times[num], times[den])]
+    return [float(min(per_round)), float(max(per_round))]
 
 
 def _medians(times: dict[str, list[float]]) -> dict[str, float]:
@@ -499,12 +513,12 @@ def bench_steer(
     revision); HF ``generate`` on ``iar.steer.bake(...)``'s model.
 
     Args:
-        quick: the ``"small"`` shape, 16 new tokens, 3 rounds (a few seconds).
+        quick: the ``"small"`` shape, 16 new tokens, 2 rounds (seconds).
         shape: model shape (see :func:`parse_shape`); default ``"mid"`` (``"small"`` if quick).
         seed: weights, prompts, images and the steered heads.
         device: ``"cpu"`` (default) or ``"cuda"``.
         dtype: weight dtype, e.g. ``"bfloat16"`` (default float32).
-        reps: timed rounds (default 5, quick 3).
+        reps: timed rounds (default 3, quick 2).
         max_new_tokens: tokens per prompt (default 64, quick 16).
         batch_size: prompts per batch.
         heads: heads steered (capped at half the model's heads).
@@ -526,7 +540,7 @@ def bench_steer(
 
     import iar
 
-    reps = reps if reps is not None else (3 if quick else 5)
+    reps = reps if reps is not None else (2 if quick else 3)
     n_new = max_new_tokens if max_new_tokens is not None else (16 if quick else 64)
     if reps < 1 or n_new < 1 or batch_size < 1:
         raise InputError("reps, max_new_tokens and batch_size must be positive.")
@@ -582,6 +596,12 @@ def bench_steer(
         "unsteered_over_hf": ratio(times, "unsteered", "hf"),
         "baked_over_hf": ratio(times, "baked", "hf"),
         "seconds": _medians(times),
+        "runs_s": times,
+        "ratio_ranges": {
+            "steered_over_unsteered": _range(times, "steered", "unsteered"),
+            "unsteered_over_hf": _range(times, "unsteered", "hf"),
+            "baked_over_hf": _range(times, "baked", "hf"),
+        },
         "targets": dict(STEER_TARGETS),
         "tokens_match_hf": out["unsteered"] == out[id(plain)].tolist(),
         "new_tokens": sorted(lengths),
@@ -757,16 +777,17 @@ def bench_record(
     the peak of one plain forward of one batch above the model's own memory.
 
     Args:
-        quick: the ``"small"`` shape, 16 prompts, 3 rounds.
+        quick: the ``"small"`` shape, 16 prompts, 2 rounds.
         shape: see :func:`parse_shape`; default ``"mid"``.
         seed: weights, prompts and images.
         device, dtype, threads: as for :func:`bench_steer`.
-        reps: timed rounds (default 5, quick 3).
+        reps: timed rounds (default 3, quick 2).
         n_prompts: prompts recorded (default 32, quick 16).
         batch_size: prompts per forward pass (both sides).
 
     Returns:
-        A JSON-ready dict: ``throughput_ratio`` (plain time / record time, median per round),
+        A JSON-ready dict: ``throughput_ratio`` (plain time / record time, the median over
+        batch-sized pairs timed back to back, ``reps`` passes over the prompts),
         ``peak_memory_over_output`` (record's peak / (output + one batch's activations)),
         ``memory`` (the bytes behind it), ``seconds``, ``targets``, ``meets_targets``,
         ``shape``, ``environment``.
@@ -780,7 +801,7 @@ def bench_record(
 
     import iar
 
-    reps = reps if reps is not None else (3 if quick else 5)
+    reps = reps if reps is not None else (2 if quick else 3)
     n = n_prompts if n_prompts is not None else (16 if quick else 32)
     if reps < 1 or n < 1 or batch_size < 1:
         raise InputError("reps, n_prompts and batch_size must be positive.")
@@ -790,9 +811,9 @@ def bench_record(
         vlm, plain, processor = m.vlm, m.plain, m.processor
         prompts, images = _prompts(n, seed)
 
-        def record(k: int = n) -> Any:
+        def record(lo: int = 0, hi: int = n) -> Any:
             return iar.record(
-                vlm, prompts[:k], images[:k], sites=("z", "resid_post"), position=-1,
+                vlm, prompts[lo:hi], images[lo:hi], sites=("z", "resid_post"), position=-1,
                 batch_size=batch_size, progress=False,
             )
 
@@ -802,12 +823,18 @@ def bench_record(
             with torch.inference_mode():
                 return plain(**inputs, logits_to_keep=1, use_cache=False).logits
 
-        def forward_all() -> list[Tensor]:
-            return [forward_batch(lo)[:, -1].float().cpu() for lo in range(0, n, batch_size)]
-
-        record(min(n, batch_size))  # warm-up: one batch of each
+        record(0, batch_size)  # warm-up: one batch of each
         forward_batch(0)
-        times = interleaved({"plain": forward_all, "record": record}, reps=reps, warmup=0, device=vlm.device)
+        # Timed batch by batch, the two sides back to back in alternating order: neighbours'
+        # load on a shared machine drifts over seconds, so short adjacent pairs compare best.
+        times: dict[str, list[float]] = {"plain": [], "record": []}
+        for r in range(reps):
+            gc.collect()
+            for i, lo in enumerate(range(0, n, batch_size)):
+                sides = [("plain", lambda lo=lo: forward_batch(lo)),
+                         ("record", lambda lo=lo: record(lo, lo + batch_size))]
+                for name, fn in sides[:: 1 if (r + i) % 2 == 0 else -1]:
+                    times[name].append(_timed(fn, vlm.device))
         acts, rec_peak = measure_peak(record, vlm.device)
         _, batch_peak = measure_peak(lambda: forward_batch(0), vlm.device)
         env = _environment(vlm.device, vlm.dtype)
@@ -817,7 +844,9 @@ def bench_record(
         "bench": "record",
         "throughput_ratio": ratio(times, "plain", "record"),
         "peak_memory_over_output": rec_peak.total / allowance,
-        "seconds": _medians(times),
+        "seconds": {k: float(sum(v)) / reps for k, v in times.items()},  # per pass over all prompts
+        "runs_s": times,
+        "ratio_ranges": {"throughput_ratio": _range(times, "plain", "record")},
         "memory": {
             "record_peak": asdict(rec_peak),
             "plain_batch_peak": asdict(batch_peak),
@@ -878,13 +907,21 @@ def _mark(r: dict[str, Any], key: str) -> str:
     return "ok" if r["meets_targets"][key] else "MISSED"
 
 
+def _ratio_line(r: dict[str, Any], label: str, key: str, op: str) -> str:
+    lo, hi = r["ratio_ranges"][key]
+    return (
+        f"  {label:<23}: {r[key]:8.3f}  (target {op} {r['targets'][key]}) {_mark(r, key)}"
+        f"   rounds ranged {lo:.3f}-{hi:.3f}"
+    )
+
+
 def format_steer(r: dict[str, Any]) -> str:
     """Human-readable lines for a :func:`bench_steer` result.
 
     Example:
         >>> print(format_steer(r))  # doctest: +SKIP
     """
-    t, g = r["seconds"], r["targets"]
+    t = r["seconds"]
     return "\n".join([
         (f"steer: greedy, batch {r['batch_size']}, {r['max_new_tokens']} new tokens, "
          f"{r['steered_heads']} steered heads; median of {r['reps']} interleaved rounds"),
@@ -893,9 +930,9 @@ def format_steer(r: dict[str, Any]) -> str:
         f"  vlm.generate           : {t['unsteered']:8.2f} s",
         f"  vlm.generate + steer   : {t['steered']:8.2f} s",
         f"  baked model, HF        : {t['baked']:8.2f} s",
-        f"  steered / unsteered    : {r['steered_over_unsteered']:8.3f}  (target <= {g['steered_over_unsteered']}) {_mark(r, 'steered_over_unsteered')}",
-        f"  unsteered / plain HF   : {r['unsteered_over_hf']:8.3f}  (target <= {g['unsteered_over_hf']}) {_mark(r, 'unsteered_over_hf')}",
-        f"  baked / plain HF       : {r['baked_over_hf']:8.3f}  (target <= {g['baked_over_hf']}) {_mark(r, 'baked_over_hf')}",
+        _ratio_line(r, "steered / unsteered", "steered_over_unsteered", "<="),
+        _ratio_line(r, "unsteered / plain HF", "unsteered_over_hf", "<="),
+        _ratio_line(r, "baked / plain HF", "baked_over_hf", "<="),
         f"  unsteered tokens equal plain HF's: {r['tokens_match_hf']}",
     ])
 
@@ -906,23 +943,23 @@ def format_record(r: dict[str, Any]) -> str:
     Example:
         >>> print(format_record(r))  # doctest: +SKIP
     """
-    t, g, m = r["seconds"], r["targets"], r["memory"]
+    t, m = r["seconds"], r["memory"]
     mib = 1 / 2**20
     rec, bat = m["record_peak"], m["plain_batch_peak"]
     return "\n".join([
         (f"record: z + resid_post at the last token, {r['n_prompts']} prompts with images, "
-         f"batch {r['batch_size']}; median of {r['reps']} interleaved rounds"),
+         f"batch {r['batch_size']}; {r['reps']} passes timed batch by batch, median pair ratio"),
         f"  {_where(r)}",
         f"  plain forward          : {t['plain']:8.2f} s",
         f"  iar.record             : {t['record']:8.2f} s",
-        f"  throughput ratio       : {r['throughput_ratio']:8.3f}  (target >= {g['throughput_ratio']}) {_mark(r, 'throughput_ratio')}",
+        _ratio_line(r, "throughput ratio", "throughput_ratio", ">="),
         (f"  record peak above start: {(rec['tensors'] + rec['python'] + rec['device']) * mib:8.2f} MiB "
          f"(tensors {rec['tensors'] * mib:.2f}, python {rec['python'] * mib:.2f}, "
          f"device {rec['device'] * mib:.2f})"),
         (f"  output + one batch     : {m['allowance_bytes'] * mib:8.2f} MiB "
          f"(output {m['output_bytes'] * mib:.2f}, plain batch peak "
          f"{(bat['tensors'] + bat['python'] + bat['device']) * mib:.2f})"),
-        f"  peak / allowance       : {r['peak_memory_over_output']:8.3f}  (target <= {g['peak_memory_over_output']}) {_mark(r, 'peak_memory_over_output')}",
+        f"  peak / allowance       : {r['peak_memory_over_output']:8.3f}  (target <= {r['targets']['peak_memory_over_output']}) {_mark(r, 'peak_memory_over_output')}",
     ])
 
 
@@ -957,7 +994,7 @@ def add_arguments(parser: Any) -> Any:
     parser.add_argument("--dtype", help="steer/record weights: float32 (default), bfloat16, float16")
     parser.add_argument("--threads", type=int,
                         help="steer/record torch threads (default 1 on CPU, see docs/performance.md)")
-    parser.add_argument("--reps", type=int, help="steer/record timed rounds (default 5, quick 3)")
+    parser.add_argument("--reps", type=int, help="steer/record timed rounds (default 3, quick 2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of data, weights and prompts")
     return parser
 

@@ -50,6 +50,24 @@ def test_steer_runs_every_variant_to_max_new_tokens_and_unsteered_equals_hf(quic
     assert r["meets_targets"] == {k: r[k] <= v for k, v in bench_gen.STEER_TARGETS.items()}
 
 
+def test_text_output_names_every_ratio_and_its_target(quick_run):
+    results = quick_run[0]
+    steer = bench_gen.format_steer(results["steer"])
+    record = bench_gen.format_record(results["record"])
+    for line in ("steered / unsteered", "unsteered / plain HF", "baked / plain HF", "(target <= 1.05)"):
+        assert line in steer
+    for line in ("throughput ratio", "(target >= 0.9)", "peak / allowance", "(target <= 1.0)"):
+        assert line in record
+
+
+def test_record_times_every_batch_of_every_pass_on_both_sides(quick_run):
+    r = quick_run[0]["record"]
+    pairs = r["reps"] * -(-r["n_prompts"] // r["batch_size"])
+    assert len(r["runs_s"]["plain"]) == len(r["runs_s"]["record"]) == pairs
+    ratios = [p / q for p, q in zip(r["runs_s"]["plain"], r["runs_s"]["record"])]
+    assert min(ratios) <= r["throughput_ratio"] <= max(ratios)
+
+
 def test_record_memory_allowance_is_output_plus_one_plain_batch(quick_run):
     r = quick_run[0]["record"]
     s, m = r["shape"], r["memory"]
