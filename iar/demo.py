@@ -63,6 +63,8 @@ class DemoConfig:
         alphas: steering strengths to sweep.
         ks: numbers of top heads to sweep.
         positions: steering scope (``iar.steer``'s ``positions``).
+        contrast_position: where contrast activations are read (``"response"``: mean over the
+            response tokens; ``-1``: the last response token).
         keep: the chosen setting keeps val helpfulness >= ``keep`` x unsteered.
         max_new_tokens: answer length (None: 24 on the organism, 96 on real models).
         batch_size: requests per generation batch (None: 50 on the organism, 8 on real models).
@@ -81,6 +83,7 @@ class DemoConfig:
     alphas: tuple[float, ...] = (2.0, 4.0, 6.0, 8.0, 12.0)
     ks: tuple[int, ...] = (2, 4, 8)
     positions: str = "all"
+    contrast_position: str | int = "response"
     keep: float = 0.9
     max_new_tokens: int | None = None
     batch_size: int | None = None
@@ -250,7 +253,8 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
             raise InputError("the data has no harmful train requests for the contrast set.")
         cs = iar.contrast.multi_response([q.prompt for q in queries], [q.image for q in queries],
                                          dataset.refusals[:config.n_refusals],
-                                         [dataset.compliances(q) for q in queries])
+                                         [dataset.compliances(q) for q in queries],
+                                         position=config.contrast_position)
         acts = iar.record(vlm, cs, sites=("z",), **rec)
         rev = iar.Revision.fit(acts, level="head", method="mms", probe=True,
                                probe_kwargs={"seed": seed}, progress=progress)
