@@ -51,9 +51,10 @@ def test_demo_writes_report_summary_and_generations(organism_run):
     assert on_disk["seconds"] > 0 and on_disk["cpu_seconds"] > 0
     html = (out / "report.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
-    assert "https://cdn" not in html  # plotly.js is inlined: the report works offline
+    assert not re.search(r"<script[^>]*\ssrc=", html)  # plotly.js is inlined: works offline
+    assert "Plotly" in html[:html.index("</head>")]
     assert len(re.findall(r"Plotly\.newPlot\(", html)) == 4  # shift, shift per layer, probe, sweep
-    assert html.count("data:image/png;base64,") == ORGANISM_CONFIG.examples
+    assert html.count('<img alt="request image" src="data:image/png;base64,') == ORGANISM_CONFIG.examples
     n = summary["n"]["test"]
     assert sum(r["stage"] == "test" for r in rows) == 4 * n  # text/image x unsteered/steered
 
