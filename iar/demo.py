@@ -187,7 +187,8 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         seed: seeds the data, the probe split and generation.
         config: sizes and grids (:class:`DemoConfig`); default ``DemoConfig()``.
         judge: refusal judge (default ``iar.judges.default()``).
-        device, dtype: for loading ``model`` from a spec.
+        device: device for loading ``model`` from a spec (``"cuda"``, ``"cpu"``, ...).
+        dtype: dtype for loading ``model`` from a spec (``"float16"``, ``"bfloat16"``, ``"auto"``).
         threads: torch CPU threads while the demo runs (restored after). Default: 1 for small
             models (d_model <= 512, e.g. the organism: its ops are too small to gain from more
             threads, and on a busy 2-core machine two threads ran 9x slower), else torch's setting.
