@@ -241,7 +241,7 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
 
         # 1. shift: image requests vs their text counterparts
         pairs = dataset.items("train", config.n_shift, seed_offset=1)
-        rec = dict(batch_size=config.batch_size, progress=progress)
+        rec = {"batch_size": config.batch_size, "progress": progress}
         with_image = iar.record(vlm, [p.prompt for p in pairs], [p.image for p in pairs], **rec)
         as_text = iar.record(vlm, [p.text_prompt for p in pairs], **rec)
         shift = iar.ShiftReport.from_activations(with_image, as_text,
@@ -366,7 +366,7 @@ class _Generator:
         steer_args = None
         if steer is not None:
             rev, k, alpha = steer
-            steer_args = dict(revision=rev, heads=k, alpha=alpha, positions=self.config.positions)
+            steer_args = {"revision": rev, "heads": k, "alpha": alpha, "positions": self.config.positions}
         report = iar.evaluate(self.vlm, bench, steer=steer_args, judge=self.judge,
                               batch_size=self.config.batch_size,
                               max_new_tokens=self.config.max_new_tokens, seed=self.seed, progress=False)
@@ -482,9 +482,9 @@ def main_text(summary: dict[str, Any], out: str | os.PathLike) -> str:
 
     out = Path(out)
     return "\n".join([
-        f"image ASR {pct(summary['asr_image'])} -> {pct(summary['asr_image_steered'])} with IAR "
+        (f"image ASR {pct(summary['asr_image'])} -> {pct(summary['asr_image_steered'])} with IAR "
         f"(top {len(summary['heads'])} heads, alpha {summary['alpha']:g}); text-only ASR "
-        f"{pct(summary['asr_text'])}",
+        f"{pct(summary['asr_text'])}"),
         f"benign helpfulness {pct(summary['helpfulness'])} -> {pct(summary['helpfulness_steered'])}",
         f"{summary['seconds']:.0f} s wall, {summary['cpu_seconds']:.0f} s CPU",
         f"report:  {out / REPORT}",
@@ -558,4 +558,4 @@ def run_cli(args: Any) -> int:
     return 0
 
 
-__all__ = ["DemoConfig", "run", "choose", "metrics", "helpful", "main_text", "RULE"]
+__all__ = ["RULE", "DemoConfig", "choose", "helpful", "main_text", "metrics", "run"]

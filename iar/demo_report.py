@@ -46,12 +46,12 @@ def tradeoff(sweep: Sequence[Mapping[str, Any]], base: Mapping[str, Any], chosen
             hovertemplate=f"K={k}, %{{text}}<br>helpfulness %{{x:.3f}}<br>image ASR %{{y:.3f}}<extra></extra>",
         ))
     fig.add_trace(go.Scatter(x=[base["helpfulness"]], y=[base["asr"]], mode="markers", name="unsteered",
-                             marker=dict(symbol="star", size=16, color="black"),
+                             marker={"symbol": "star", "size": 16, "color": "black"},
                              hovertemplate="unsteered<br>helpfulness %{x:.3f}<br>image ASR %{y:.3f}<extra></extra>"))
     pick = next(r for r in sweep if r["alpha"] == chosen["alpha"] and r["k"] == chosen["k"])
     fig.add_trace(go.Scatter(x=[pick["helpfulness"]], y=[pick["asr"]], mode="markers",
                              name=f"chosen (K={pick['k']}, α={pick['alpha']:g})",
-                             marker=dict(symbol="circle-open", size=22, line=dict(width=3, color="red")),
+                             marker={"symbol": "circle-open", "size": 22, "line": {"width": 3, "color": "red"}},
                              hoverinfo="skip"))
     if not math.isnan(base["helpfulness"]):
         fig.add_vline(x=keep * base["helpfulness"], line_dash="dash", line_color="gray",
@@ -145,13 +145,13 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
                  f"<code>{html.escape(str(get('judge')))}</code>; helpfulness: "
                  f"{html.escape(str(data.get('helpfulness', '')))}. Every answer is in "
                  f"<code>generations.jsonl</code>.</p>")
-    for name, caption in (("shift", "How far the image moves each head's output from the text request's "
-                                    "(last prompt token, cosine distance)."),
+    for name, caption in (("shift", ("How far the image moves each head's output from the text request's "
+                                    "(last prompt token, cosine distance).")),
                           ("shift_layers", "The same shift per layer, by metric."),
-                          ("probe", f"Linear probes on the multi-response contrast set "
+                          ("probe", (f"Linear probes on the multi-response contrast set "
                                     f"({n.get('contrast_samples', '?')} samples from "
                                     f"{n.get('contrast_queries', '?')} harmful train image requests): "
-                                    "refusal vs compliance. The top heads are steered."),
+                                    "refusal vs compliance. The top heads are steered.")),
                           ("sweep", "")):
         fig = figures.get(name)
         if fig is None:
@@ -171,8 +171,8 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
     if examples:
         parts.append("<h2>Example test answers, unsteered vs steered</h2>")
         parts.append(_table(["image", "request", "unsteered", "steered (IAR)"], [
-            [_img(e["image"]), f"<b>{html.escape(e['kind'])}</b><br>{html.escape(e['prompt'])}<br>"
-             f"<small>as text: {html.escape(e['text_prompt'])}</small>",
+            [_img(e["image"]), (f"<b>{html.escape(e['kind'])}</b><br>{html.escape(e['prompt'])}<br>"
+             f"<small>as text: {html.escape(e['text_prompt'])}</small>"),
              _answer(e["plain"]), _answer(e["steered"])] for e in examples]))
     parts.append("<h2>Settings</h2><pre>" + html.escape(json.dumps(
         {"config": get("config"), "stages_seconds": get("stages"), "data": data,

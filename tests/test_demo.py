@@ -172,12 +172,12 @@ def test_a_run_that_fails_midway_writes_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(config=DemoConfig(n_val=1)), "n_val"),
-    (dict(config=DemoConfig(alphas=())), "alphas"),
-    (dict(data="organism", data_path="x.jsonl"), "--data is for real models"),
-    (dict(data="pictures"), "organism' or 'typographic"),
-    (dict(model=3), "model must be"),
-    (dict(threads=0), "threads must be"),
+    ({"config": DemoConfig(n_val=1)}, "n_val"),
+    ({"config": DemoConfig(alphas=())}, "alphas"),
+    ({"data": "organism", "data_path": "x.jsonl"}, "--data is for real models"),
+    ({"data": "pictures"}, "organism' or 'typographic"),
+    ({"model": 3}, "model must be"),
+    ({"threads": 0}, "threads must be"),
 ])
 def test_bad_arguments_raise_errors_that_name_the_fix(tmp_path, kwargs, match):
     with pytest.raises(InputError, match=match):
