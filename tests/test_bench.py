@@ -46,6 +46,8 @@ def test_steer_runs_every_variant_to_max_new_tokens_and_unsteered_equals_hf(quic
     r = quick_run[0]["steer"]
     assert r["new_tokens"] == [r["max_new_tokens"]]  # EOS is masked: every variant did equal work
     assert r["tokens_match_hf"]  # vlm.generate reproduces plain HF greedy decoding
+    assert r["steering_changed_tokens"]  # the steered variant really steered ...
+    assert 0 < r["steer_hook_share"] < 0.2  # ... and its hooks ran, at a small cost
     assert set(r["seconds"]) == {"hf", "unsteered", "steered", "baked"}
     assert r["meets_targets"] == {k: r[k] <= v for k, v in bench_gen.STEER_TARGETS.items()}
 
