@@ -530,6 +530,7 @@ def bench_steer(
     heads: int = 48,
     alpha: float = 4.0,
     threads: int | None = None,
+    bridge: bool = False,
 ) -> dict[str, Any]:
     """Greedy generation: plain HF vs ``vlm.generate`` unsteered, steered, and the baked model.
 
@@ -550,6 +551,8 @@ def bench_steer(
         heads: heads steered (capped at half the model's heads).
         alpha: steering strength.
         threads: torch intra-op threads during the bench (default 1 on CPU, see ``_threads``; unchanged on GPU).
+        bridge: also time ``vlm.generate`` with ``vlm.fast = False`` (the full TransformerBridge
+            path), reported as ``bridge_over_hf``; needs a build whose ``VLM`` has ``fast``.
 
     Returns:
         A JSON-ready dict: ``steered_over_unsteered``, ``unsteered_over_hf``, ``baked_over_hf``
@@ -612,6 +615,22 @@ def bench_steer(
             "steered": iar_generate(True),
             "baked": hf_generate(baked),
         }
+        has_fast = isinstance(getattr(vlm, "fast", None), bool)
+        if bridge:
+            if not has_fast:
+                raise InputError(
+                    "bridge=True compares vlm.fast = False with the default, but this build's "
+                    "VLM has no fast path (no vlm.fast): every vlm.generate already runs the bridge."
+                )
+
+            def bridge_generate(tokens: int = n_new) -> Any:
+                vlm.fast = False
+                try:
+                    return vlm.generate(vlm.encode(prompts, images), max_new_tokens=tokens)
+                finally:
+                    vlm.fast = True
+
+            fns["bridge"] = bridge_generate
         for fn in fns.values():  # warm-up: a short run of each (lazy init, caches, allocator)
             fn(min(8, n_new))
         times = interleaved(fns, reps=reps, warmup=0, device=vlm.device)
@@ -636,6 +655,7 @@ def bench_steer(
         "tokens_match_hf": out["unsteered"] == out[id(plain)].tolist(),
         "steering_changed_tokens": out["steered"] != out["unsteered"],
         "new_tokens": sorted(lengths),
+        "path": "fast" if has_fast and vlm.fast else "bridge",
         "steered_heads": len(units),
         "batch_size": batch_size,
         "max_new_tokens": n_new,
@@ -644,6 +664,9 @@ def bench_steer(
         "environment": env,
     }
     result["meets_targets"] = {k: result[k] <= v for k, v in STEER_TARGETS.items()}
+    if "bridge" in times:
+        result["bridge_over_hf"] = ratio(times, "bridge", "hf")
+        result["ratio_ranges"]["bridge_over_hf"] = _range(times, "bridge", "hf")
     result["wall_s"] = time.perf_counter() - t_start
     return result
 
@@ -964,6 +987,9 @@ def format_steer(r: dict[str, Any]) -> str:
         _ratio_line(r, "steered / unsteered", "steered_over_unsteered", "<="),
         _ratio_line(r, "unsteered / plain HF", "unsteered_over_hf", "<="),
         _ratio_line(r, "baked / plain HF", "baked_over_hf", "<="),
+        *([f"  vlm.fast = False       : {t['bridge']:8.2f} s   bridge / plain HF {r['bridge_over_hf']:.3f}"]
+          if "bridge" in t else []),
+        f"  vlm.generate runs the {r['path']} path",
         f"  time inside steering hooks: {100 * r['steer_hook_share']:.2f}% of a steered run (profiled)",
         f"  unsteered tokens equal plain HF's: {r['tokens_match_hf']}",
     ])
@@ -1027,6 +1053,8 @@ def add_arguments(parser: Any) -> Any:
     parser.add_argument("--threads", type=int,
                         help="steer/record torch threads (default 1 on CPU, see docs/performance.md)")
     parser.add_argument("--reps", type=int, help="steer/record timed rounds (default 3, quick 2)")
+    parser.add_argument("--bridge", action="store_true",
+                        help="steer: also time vlm.generate with vlm.fast = False (bridge path)")
     parser.add_argument("--seed", type=int, default=0, help="seed of data, weights and prompts")
     return parser
 
@@ -1050,6 +1078,8 @@ def run_cli(args: Any) -> int:
         if name in ("steer", "record"):
             kwargs.update(shape=args.shape, device=args.device, dtype=args.dtype,
                           threads=args.threads, reps=args.reps)
+        if name == "steer" and args.bridge:
+            kwargs["bridge"] = True
         result = fn(**kwargs)
         print(json.dumps(result) if args.json else fmt(result), flush=True)
     return 0
