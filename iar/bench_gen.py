@@ -272,6 +272,11 @@ def build_models(
     shape = parse_shape(shape)
     dt = _dtype(dtype)
     dev = torch.device(device or "cpu")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(
+            "device 'cuda' asked for, but this torch has no usable GPU (torch.cuda.is_available() "
+            "is False); run on a GPU machine with a CUDA build of torch, or use --device cpu."
+        )
     processor = _processor(shape)
     tok = processor.tokenizer
     config = _config(shape, tok, processor.image_token)

@@ -137,3 +137,9 @@ def test_plain_twin_shares_the_weights_and_keeps_hf_attention():
 def test_unknown_bench_is_an_error_that_names_the_choices(capsys):
     assert main(["bench", "nonsense"]) == 2
     assert "probes, steer, record" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without a GPU")
+def test_cuda_without_a_gpu_is_an_error_that_says_what_to_do(capsys):
+    assert main(["bench", "steer", "--device", "cuda", "--quick"]) == 2
+    assert "--device cpu" in capsys.readouterr().err
