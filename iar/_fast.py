@@ -31,11 +31,15 @@ computation), :meth:`PlainRunner.usable` says no and the caller runs the bridge 
 from __future__ import annotations
 
 import copy
+import operator
 from collections import OrderedDict
 from functools import partial
 from typing import Any
 
 from torch import Tensor, nn
+from torch.nn.modules import module as _torch_module
+
+from iar.errors import UnsupportedModelError
 
 _HOOK_DICTS = (
     "_forward_hooks",
@@ -52,6 +56,14 @@ _HOOK_DICTS = (
 )
 # Flags of the bridge's config that change what the components compute.
 _PATH_FLAGS = ("use_attn_result", "use_split_qkv_input", "use_attn_in", "use_hook_mlp_in")
+# torch's global module hooks would fire on the bridge's components on one path and on the
+# plain twins on the other.
+_GLOBAL_HOOKS = (
+    "_global_forward_hooks",
+    "_global_forward_pre_hooks",
+    "_global_backward_hooks",
+    "_global_backward_pre_hooks",
+)
 
 
 def _component_classes() -> tuple[type, tuple[type, ...]]:
@@ -76,13 +88,22 @@ def _component_classes() -> tuple[type, tuple[type, ...]]:
     return GeneralizedComponent, exact
 
 
+def _unmirrored(point: nn.Module, module: nn.Module, what: str) -> UnsupportedModelError:
+    # Never skip a hook silently: a hook that did not fire would make the two paths differ.
+    return UnsupportedModelError(
+        f"the fast path cannot fire {getattr(point, 'name', None) or 'a hook point'}: "
+        f"{type(module).__name__} was called with {what}; set vlm.fast = False to run the "
+        "TransformerLens bridge for this model."
+    )
+
+
 def _fire_in(point: nn.Module, module: nn.Module, args: tuple, kwargs: dict) -> Any:
     if args and isinstance(args[0], Tensor):
         return (point(args[0]), *args[1:]), kwargs
     if isinstance(kwargs.get("hidden_states"), Tensor):
         kwargs["hidden_states"] = point(kwargs["hidden_states"])
         return args, kwargs
-    return None
+    raise _unmirrored(point, module, "no tensor as its first argument or hidden_states")
 
 
 def _fire_out(point: nn.Module, module: nn.Module, args: tuple, output: Any) -> Any:
@@ -90,7 +111,7 @@ def _fire_out(point: nn.Module, module: nn.Module, args: tuple, output: Any) -> 
         return point(output)
     if isinstance(output, tuple) and output and isinstance(output[0], Tensor):
         return (point(output[0]), *output[1:])
-    return None
+    raise _unmirrored(point, module, f"an output of type {type(output).__name__}")
 
 
 class PlainRunner:
@@ -121,6 +142,9 @@ class PlainRunner:
         self._points: dict[int, tuple[nn.Module, nn.Module, str]] = {}  # id(point) -> (point, twin, in|out)
         originals: list[nn.Module] = []
         capture_ids: set[int] = set()
+        # (live dict of an original module, what the twin was built from): a parameter,
+        # buffer or submodule replaced after this was built makes the twin stale (in_sync).
+        self._sync: list[tuple[dict, tuple]] = []
 
         def config_of(cfg: Any) -> Any:
             if id(cfg) not in self._configs:
@@ -139,6 +163,8 @@ class PlainRunner:
                     "wrapper); the plain path cannot mirror it"
                 )
             originals.append(source)
+            for live in (source._parameters, source._buffers, source._modules):
+                self._sync.append((live, tuple(live.values())))
             twin = source.__class__.__new__(source.__class__)
             state = dict(source.__dict__)
             state["_parameters"] = dict(source._parameters)
@@ -192,6 +218,9 @@ class PlainRunner:
         self._shared = [getattr(m, n) for i, m in modules.items() if i in targets for n in _HOOK_DICTS[:7]]
         self._forward = [(id(p), p._forward_hooks) for p in supported]
         self._wired: dict[int, Any] = {}
+        # the twins always run in eval mode: a backbone switched to train() (dropout) falls back
+        # (the bridge's own components stay in train mode; the wrapped HF modules are what count)
+        self._modes = [model, *(getattr(b, "original_component", b) for b in getattr(bridge, "blocks", ()))]
 
     # ---- deciding ---------------------------------------------------------------------------
 
@@ -209,12 +238,37 @@ class PlainRunner:
             >>> runner.usable()  # doctest: +SKIP
             True
         """
-        cfg = getattr(self.bridge, "cfg", None)
+        bridge = self.bridge
+        cfg = getattr(bridge, "cfg", None)
         if any(getattr(cfg, f, False) for f in _PATH_FLAGS):
+            return False
+        # weights folded / centred by TransformerLens, legacy compatibility hooks, dropout on
+        if getattr(bridge, "_weights_processed", False) or getattr(bridge, "compatibility_mode", False):
+            return False
+        if any(m.training for m in self._modes):
+            return False
+        if any(getattr(_torch_module, name, None) for name in _GLOBAL_HOOKS):
             return False
         if any(self._blocking) or any(self._watched):
             return False
         return all(self._capture_only(d) for d in self._shared if d)
+
+    def in_sync(self) -> bool:
+        """Whether the twin still mirrors the bridge: no parameter, buffer or submodule replaced.
+
+        Moving the model (``.to(...)`` replaces buffers) or assigning a new ``nn.Parameter``
+        makes the twin stale; callers then build a new runner. Editing weights in place
+        (``weight.data[...] = ...``, ``load_state_dict``) is seen by the twin, which shares them.
+
+        Example:
+            >>> runner.in_sync()  # doctest: +SKIP
+            True
+        """
+        is_ = operator.is_
+        return all(
+            len(live) == len(seen) and all(map(is_, live.values(), seen))
+            for live, seen in self._sync
+        )
 
     # ---- running ----------------------------------------------------------------------------
 

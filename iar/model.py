@@ -180,8 +180,20 @@ class VLM:
     ``hf`` (the HF VLM; its backbone layers are the bridge's, so hooks fire in ``hf`` too),
     ``processor``, ``tokenizer``, ``cfg`` (:class:`ModelConfig`), ``device``, ``dtype``,
     ``step`` (a :class:`Step` while the bridge runs, else ``None``), ``eos_token_ids`` (where
-    :meth:`generate` stops; from the HF generation config), ``pad_token_id`` and
-    ``image_token_id``.
+    :meth:`generate` stops; from the HF generation config), ``pad_token_id``,
+    ``image_token_id``, ``attn_implementation`` (HF's attention before the bridge forced eager)
+    and ``fast``. While ``fast`` is True (the default), :meth:`forward` and :meth:`generate`
+    run the backbone through plain HF modules that share the bridge's weights, use HF's own
+    attention (``attn_implementation``) and fire the bridge's hook points (:mod:`iar._fast`),
+    whenever only hook points that this reproduces exactly are hooked (``hook_z``,
+    ``hook_resid_pre/mid/post``, ``hook_attn_out``, ``hook_mlp_out``, ``hook_q/k/v``, any
+    component's ``hook_in``/``hook_out``: what :func:`iar.record` and :func:`iar.steer` use).
+    The bridge itself runs instead when anything else is hooked (``hook_pattern``,
+    ``hook_attn_scores``, ...), a torch hook sits on a backbone module, a TransformerLens flag
+    or weight processing changes the computation, the backbone is in train mode, or
+    ``vlm.fast = False``. Both paths give the same logits up to float rounding (sdpa vs eager
+    attention); the fast path spares the bridge's per-module Python (``iar bench steer
+    --bridge`` times both).
 
     Example:
         >>> import iar
@@ -190,7 +202,14 @@ class VLM:
         2
     """
 
-    def __init__(self, hf: Any, processor: Any, bridge: Any, spec: _archs.ArchSpec) -> None:
+    def __init__(
+        self,
+        hf: Any,
+        processor: Any,
+        bridge: Any,
+        spec: _archs.ArchSpec,
+        attn_implementation: str | None = None,
+    ) -> None:
         self.hf = hf
         self.processor = processor
         self.tokenizer = processor.tokenizer
@@ -226,6 +245,11 @@ class VLM:
             pad = self.tokenizer.pad_token_id
         self.pad_token_id = int(pad if pad is not None else self.eos_token_ids[0])
         self.image_token_id = int(hf.config.image_token_id)
+        # The HF attention the model had before the bridge forced eager attention: the plain
+        # fast path (iar._fast) and baked models use it.
+        self.attn_implementation = attn_implementation or "sdpa"
+        self.fast = True
+        self._plain: Any = None
 
     def __repr__(self) -> str:
         c = self.cfg
@@ -379,7 +403,25 @@ class VLM:
             kwargs["use_cache"] = False
         if logits_to_keep:
             kwargs["logits_to_keep"] = logits_to_keep
+        runner = self._plain_runner()
+        if runner is not None and runner.usable():
+            return runner(embeds, **kwargs).logits
         return self.bridge(embeds, return_type="logits", **kwargs)
+
+    def _plain_runner(self, check: bool = False) -> Any:
+        """The plain-module fast path (:mod:`iar._fast`), built on first use; None when off.
+
+        With ``check`` (once per :meth:`forward` / :meth:`generate`, not per decoding step) it
+        is rebuilt when a parameter, buffer or submodule of the backbone was replaced since it
+        was built (the twin shares tensors, so it would otherwise run stale ones).
+        """
+        if not self.fast:
+            return None
+        if self._plain is None or (check and self._plain and not self._plain.in_sync()):
+            from iar import _fast
+
+            self._plain = _fast.build(self.bridge, self.attn_implementation) or False
+        return self._plain or None
 
     def _prompt_mask(self, batch: Batch, cache: Any = None) -> Any:
         return _archs.prompt_mask(
@@ -408,6 +450,7 @@ class VLM:
             True
         """
         _check_batch(batch)
+        self._plain_runner(check=True)
         with self._stepping(batch, 0, batch.seq_len):
             return self._run(
                 batch.embeds,
@@ -468,6 +511,7 @@ class VLM:
             raise InputError(f"top_p must be in (0, 1], got {top_p}.")
         from transformers import DynamicCache
 
+        self._plain_runner(check=True)
         b, n = len(batch), batch.seq_len
         generator = None
         if do_sample:
@@ -700,5 +744,9 @@ def load(
     if getattr(processor, "tokenizer", None) is None:
         raise InputError("the processor has no tokenizer; pass the model's AutoProcessor.")
     hf.eval()
+    attn = getattr(hf.config.get_text_config(decoder=True), "_attn_implementation", None)
     bridge = loading.build_bridge(hf, processor.tokenizer, spec)
-    return VLM(hf, processor, bridge, spec)
+    # The bridge's components (and the backbone modules they wrap) come up in train mode;
+    # inference runs in eval mode on both the bridge and the fast path.
+    bridge.eval()
+    return VLM(hf, processor, bridge, spec, attn_implementation=attn)

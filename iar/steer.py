@@ -496,6 +496,9 @@ def bake(
     src = vlm.hf
     config = copy.deepcopy(src.config)
     text = config.get_text_config()
+    # The bridge forced eager attention on the wrapped model's config; the baked model runs
+    # without hooks, so give it back the attention HF chose (sdpa unless the caller asked).
+    text._attn_implementation = getattr(vlm, "attn_implementation", None) or "sdpa"
     flag = "attention_bias" if revision.level == "head" else "mlp_bias"
     kind = text.model_type
     if not hasattr(text, flag):

@@ -124,3 +124,114 @@ def test_cached_decoding_on_the_plain_path_equals_uncached(llava):
         full = runner(torch.cat([batch.embeds, emb], 1), attention_mask=mask, position_ids=pos,
                       use_cache=False).logits[:, -1]
     assert (step - full).abs().max() < 2e-5
+
+
+# ---- wired into VLM: vlm.fast (default on) vs the bridge (vlm.fast = False) -------------------
+
+
+@pytest.fixture(scope="module")
+def wired():
+    """A tiny LLaVA, a padded batch, a head-level revision and a counter of plain-path runs."""
+    from iar.revision import Revision
+
+    vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    batch, _ = _inputs(vlm)
+    g = torch.Generator().manual_seed(0)
+    shape = (16, vlm.cfg.n_layers, vlm.cfg.n_heads, vlm.cfg.d_head)
+    rev = Revision.fit(torch.randn(*shape, generator=g) + 1, torch.randn(*shape, generator=g),
+                       level="head", method="mms", probe=False)
+    rev.meta["config_hash"] = vlm.cfg.config_hash
+    assert vlm.fast  # the default
+    vlm.forward(batch)  # builds the plain twin
+    runs = []
+    # a torch hook on the plain twin (not watched by usable()) counts the plain path's runs
+    vlm._plain.model.register_forward_hook(lambda *a: runs.append(1))
+    return vlm, batch, rev, runs
+
+
+def _both(vlm, runs, fn):
+    """fn() with vlm.fast on and off, and whether each run took the plain path."""
+    out, plain = {}, {}
+    for fast in (True, False):
+        vlm.fast = fast
+        before = len(runs)
+        try:
+            out[fast] = fn()
+        finally:
+            vlm.fast = True
+        plain[fast] = len(runs) > before
+    return out[True], out[False], plain
+
+
+def _scores(gen):
+    return torch.stack([torch.as_tensor(s) for s in gen.scores])
+
+
+def test_vlm_forward_and_generate_on_the_fast_path_equal_the_bridge(wired):
+    vlm, batch, rev, runs = wired
+    real = batch.attention_mask.bool()
+    fast, bridge, plain = _both(vlm, runs, lambda: vlm.forward(batch))
+    assert plain == {True: True, False: False}
+    assert (fast - bridge)[real].abs().max() < 2e-5
+    gen = lambda: vlm.generate(batch, max_new_tokens=6, output_scores=True)
+    fast, bridge, plain = _both(vlm, runs, gen)
+    assert plain == {True: True, False: False}
+    assert fast.tokens == bridge.tokens
+    assert torch.allclose(_scores(fast), _scores(bridge), atol=2e-5)
+    # steered with iar.steer (hooks on hook_z, scoped to the generated tokens): same again
+    with iar.steer(vlm, rev, heads=[(0, 1), (1, 2), (1, 3)], alpha=8.0, positions="generated"):
+        sfast, sbridge, plain = _both(vlm, runs, gen)
+    assert plain == {True: True, False: False}
+    assert sfast.tokens == sbridge.tokens
+    assert torch.allclose(_scores(sfast), _scores(sbridge), atol=2e-5)
+    assert (_scores(sfast) - _scores(fast)).abs().max() > 1e-2  # the steering acted
+    with iar.steer(vlm, rev, heads=[(0, 0), (1, 1)], alpha=8.0):
+        sfast, sbridge, plain = _both(vlm, runs, lambda: vlm.forward(batch))
+    assert plain == {True: True, False: False}
+    assert (sfast - sbridge)[real].abs().max() < 2e-5
+
+
+def test_vlm_falls_back_to_the_bridge_for_what_the_twin_cannot_reproduce(wired):
+    vlm, batch, _, runs = wired
+    real = batch.attention_mask.bool()
+    seen = []
+
+    def cut(pattern, hook):  # an edit of the attention pattern: only the bridge has one
+        seen.append(hook.name)
+        return pattern * 0.5
+
+    plain_logits = vlm.forward(batch)
+    with vlm.bridge.hooks(fwd_hooks=[("blocks.1.attn.hook_pattern", cut)]):
+        fast, bridge, plain = _both(vlm, runs, lambda: vlm.forward(batch))
+    assert plain == {True: False, False: False}  # fell back with vlm.fast on
+    assert seen == ["blocks.1.attn.hook_pattern"] * 2  # the hook fired on both runs
+    assert torch.equal(fast, bridge)
+    assert (fast - plain_logits)[real].abs().max() > 1e-3  # and its edit is in the output
+    vlm.hf.train()  # dropout would differ: the twins always run in eval mode
+    try:
+        _, _, plain = _both(vlm, runs, lambda: vlm.forward(batch))
+        assert plain == {True: False, False: False}
+    finally:
+        vlm.hf.eval()
+    _, _, plain = _both(vlm, runs, lambda: vlm.forward(batch))
+    assert plain == {True: True, False: False}  # back on the fast path
+
+
+def test_a_replaced_weight_rebuilds_the_twin(wired):
+    vlm, batch, _, runs = wired
+    real = batch.attention_mask.bool()
+    mlp = vlm.bridge.blocks[1].mlp.original_component
+    old = mlp.down_proj.weight
+    before = vlm._plain
+    mlp.down_proj.weight = torch.nn.Parameter(old.detach() * 3.0)
+    try:
+        fast = vlm.forward(batch)
+        assert vlm._plain is not before and vlm._plain.in_sync()
+        vlm.fast = False
+        bridge = vlm.forward(batch)
+    finally:
+        vlm.fast = True
+        mlp.down_proj.weight = old
+    assert (fast - bridge)[real].abs().max() < 2e-5
+    vlm.forward(batch)
+    vlm._plain.model.register_forward_hook(lambda *a: runs.append(1))  # the counter, rebuilt
