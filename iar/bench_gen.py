@@ -639,10 +639,12 @@ def bench_steer(
         for fn in fns.values():  # warm-up: a short run of each (lazy init, caches, allocator)
             fn(min(8, n_new))
         times = interleaved(fns, reps=reps, warmup=0, device=vlm.device)
+        # the last timed round's tokens, before the shorter profiled run below overwrites them
+        lengths = {len(t) for key in ("steered", "unsteered") for t in out[key]}
+        lengths |= {int(out[id(mod)].shape[1]) for mod in (plain, baked)}
+        changed = out["steered"] != out["unsteered"]
         hook_share = _hook_share(lambda: fns["steered"](min(16, n_new)))
         env = _environment(vlm.device, vlm.dtype)
-    lengths = {len(t) for key in ("steered", "unsteered") for t in out[key]}
-    lengths |= {int(out[id(mod)].shape[1]) for mod in (plain, baked)}
     result: dict[str, Any] = {
         "bench": "steer",
         "steered_over_unsteered": ratio(times, "steered", "unsteered"),
@@ -658,7 +660,7 @@ def bench_steer(
         "targets": dict(STEER_TARGETS),
         "steer_hook_share": hook_share,
         "tokens_match_hf": out["unsteered"] == out[id(plain)].tolist(),
-        "steering_changed_tokens": out["steered"] != out["unsteered"],
+        "steering_changed_tokens": changed,
         "new_tokens": sorted(lengths),
         "path": "fast" if has_fast and vlm.fast else "bridge",
         "steered_heads": len(units),
