@@ -44,6 +44,32 @@ def test_plain_logits_equal_the_bridge_on_every_architecture(arch):
     assert runner.usable()
     diff = (_bridge(vlm, batch, kwargs) - _plain(runner, batch, kwargs))[real].abs().max()
     assert diff < 2e-5  # eager vs sdpa attention in float32
+    # through vlm.forward, hooked (reads at every supported site kind, an edit of hook_z): the
+    # fast path fires the same hooks on the same activations on every architecture
+    names = ["blocks.0.attn.hook_z", "blocks.1.hook_resid_post", "blocks.1.hook_resid_pre",
+             "blocks.0.hook_attn_out", "blocks.1.hook_mlp_out", "blocks.0.attn.hook_q",
+             "blocks.1.hook_resid_mid"]
+    res = {}
+    for fast in (True, False):
+        vlm.fast = fast
+        seen = []
+
+        def grab(act, hook, seen=seen):
+            seen.append((hook.name, act.clone()))
+
+        def edit(z, hook):
+            z[:, :, 1] += 2.0
+            return z
+
+        hooks = [(n, grab) for n in names] + [(names[0], edit)]
+        with vlm.bridge.hooks(fwd_hooks=hooks), torch.inference_mode():
+            res[fast] = (vlm.forward(batch), seen)
+    vlm.fast = True
+    (fast_logits, fast_seen), (bridge_logits, bridge_seen) = res[True], res[False]
+    assert [n for n, _ in fast_seen] == [n for n, _ in bridge_seen] and len(fast_seen) == len(names)
+    for (name, a), (_, b) in zip(fast_seen, bridge_seen):
+        assert (a - b)[real].abs().max() < 2e-5, name
+    assert (fast_logits - bridge_logits)[real].abs().max() < 2e-5
 
 
 def test_plain_twin_shares_every_weight_and_uses_sdpa(llava):
