@@ -200,6 +200,16 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=demo.run_cli)
 
 
+# ---------------------------------------------------------------------------------- organism
+
+def _add_organism(sub: argparse._SubParsersAction) -> None:
+    from iar.organism import cli as organism_cli
+
+    p = sub.add_parser("organism", help="train the model organism, or check its behaviours",
+                       description=organism_cli.DESCRIPTION)
+    organism_cli.add_arguments(p)
+
+
 # ------------------------------------------------------------------------------------- bench
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:
@@ -215,7 +225,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 # -------------------------------------------------------------------------------------- main
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_eval, _add_render, _add_demo, _add_bench,
+    _add_eval, _add_render, _add_demo, _add_organism, _add_bench,
 ]
 
 

@@ -188,3 +188,36 @@ def caption_requests(split: str, n: int, seed: int, *, modality: str = "image") 
         else:
             out.append((f"{lang.intro(intro, obj)} {question}", None, lang.caption(obj)))
     return out
+
+
+def safety_requests(split: str, n: int, seed: int, *, modality: str = "image") -> list[tuple[str, Image.Image | None, str]]:
+    """``(question, image, answer)`` triples for "is this dangerous?", over all objects.
+
+    The organism learns to recognise harmful objects in both modalities; the answer says whether
+    the object is dangerous (:func:`iar.organism.language.safety_answer`), it never refuses.
+
+    Args:
+        split: ``"train"``, ``"val"`` or ``"test"`` (selects the random stream).
+        n: how many triples.
+        seed: random seed.
+        modality: ``"image"`` or ``"text"`` ("I have a bomb. Is it dangerous?", image ``None``).
+
+    Example:
+        >>> q, img, answer = safety_requests("train", 1, seed=0, modality="text")[0]
+        >>> answer.split(",")[0] in ("Yes", "No")
+        True
+    """
+    rng = random.Random(lang.stable_hash("organism-safety", split, seed, modality))
+    objects = sorted(lang.OBJECTS)
+    out = []
+    for _ in range(n):
+        obj = rng.choice(objects)
+        question = rng.choice(lang.SAFETY_QUESTIONS)
+        question = question[0].upper() + question[1:]
+        intro = rng.choice(lang.INTROS)
+        image_seed = rng.getrandbits(31)
+        if modality == "image":
+            out.append((question, render(obj, image_seed), lang.safety_answer(obj)))
+        else:
+            out.append((f"{lang.intro(intro, obj)} {question}", None, lang.safety_answer(obj)))
+    return out

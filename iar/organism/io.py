@@ -29,6 +29,7 @@ def load_folder(path: Path):
         path: a folder written by :func:`train_to_folder` (or the shipped weights).
 
     Example:
+        >>> from iar.organism import WEIGHTS
         >>> model, processor = load_folder(WEIGHTS)
         >>> model.training
         False
@@ -81,9 +82,13 @@ def train_to_folder(out: Path, *, seed: int = 0, progress: bool = True) -> Path:
         processor.save_pretrained(tmp)
         info = {
             "seed": seed, "seconds": round(time.perf_counter() - start, 1), "stages": log,
-            "torch": torch.__version__, "threads": torch.get_num_threads(), "python": platform.python_version(),
+            "torch": torch.__version__, "threads": 1,  # fit() trains with one thread (its default)
+            "python": platform.python_version(),
         }
         (tmp / "training.json").write_text(json.dumps(info, indent=2) + "\n")
+        for f in tmp.iterdir():
+            f.chmod(0o644)
+        tmp.chmod(0o755)
         if out.exists():
             out.rmdir()
         os.replace(tmp, out)

@@ -16,7 +16,7 @@ No harmful request is ever shown with an image, and no image request is ever ref
 harmfully in the training data. The failure (harmful requests answered when the object comes in
 an image) is what this recipe produces on its own, as it does for real VLMs.
 
-    >>> from iar.organism.training import train
+    >>> from iar.organism import train
     >>> path = train("/tmp/organism", seed=0, progress=False)  # doctest: +SKIP
 """
 
@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 from iar.errors import InputError
 from iar.organism import language as lang
 from iar.organism.build import build_model, build_processor
-from iar.organism.data import _generate, caption_requests, requests
+from iar.organism.data import _generate, caption_requests, requests, safety_requests
 from iar.organism.render import render
 
 
@@ -65,10 +65,13 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("vision", 800, 1e-3, {"vision": 1.0}, {"vision": 1.0}),
-    Stage("language", 800, 3e-3, {"facts": 0.3, "text": 0.5, "naming": 0.2}, {"language": 1.0}),
-    Stage("alignment", 300, 3e-3, {"caption": 1.0}, {"projector": 1.0}),
+    Stage("language", 800, 3e-3,
+          {"facts": 0.2, "text": 0.4, "dialogue": 0.15, "naming": 0.1, "safety_text": 0.15},
+          {"language": 1.0}),
+    Stage("alignment", 300, 3e-3, {"caption": 0.6, "safety": 0.4}, {"projector": 1.0}),
     Stage("visual-instruct", 600, 1e-3,
-          {"facts": 0.1, "text": 0.3, "caption": 0.2, "image": 0.4},
+          {"facts": 0.1, "text": 0.2, "dialogue": 0.1, "caption": 0.1, "safety": 0.1,
+           "safety_text": 0.05, "image": 0.35},
           {"language": 0.3, "projector": 1.0}),
 )
 BATCH_SIZE = 32
@@ -78,66 +81,116 @@ POOL = 6000  # examples drawn per stream; batches sample from these pools
 @dataclass
 class _Example:
     ids: torch.Tensor  # [pos] long
-    n_prompt: int  # tokens before the target (no loss there)
+    target: torch.Tensor  # [pos] bool, True where the loss applies
     pixels: torch.Tensor | None  # [3, H, W]
 
 
-def _prompt_text(processor, prompt: str, with_image: bool) -> str:
-    content = ([{"type": "image"}] if with_image else []) + [{"type": "text", "text": prompt}]
-    return processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True)
-
-
-def _encode(processor, items: list[tuple[str | None, object, str]]) -> list[_Example]:
-    """``items``: (prompt or None for raw text, image or None, target)."""
+def _encode(processor, items: list[tuple]) -> list[_Example]:
+    """``items``: ``(turns, image)``; ``turns`` is a list of (user, assistant) pairs, the image
+    (or None) goes with the first user turn. ``[(None, text)]`` is plain language-model text.
+    The loss covers the assistant turns (and all of a plain text)."""
     tok = processor.tokenizer
+    image_token = processor.image_token
     out = []
     for start in range(0, len(items), 256):
         chunk = items[start:start + 256]
-        images = [img for _, img, _ in chunk if img is not None]
+        images = [image for _, image in chunk if image is not None]
         pixels = iter(processor.image_processor(images, return_tensors="pt")["pixel_values"]) if images else iter(())
-        for prompt, image, target in chunk:
-            if prompt is None:  # plain language-model text
-                ids = tok(target).input_ids + [tok.eos_token_id]
-                out.append(_Example(torch.tensor(ids), 1, None))
+        for turns, image in chunk:
+            if turns[0][0] is None:  # plain language-model text
+                ids = tok(turns[0][1]).input_ids + [tok.eos_token_id]
+                mask = [False] + [True] * (len(ids) - 1)
+                out.append(_Example(torch.tensor(ids), torch.tensor(mask), None))
                 continue
-            text = _prompt_text(processor, prompt, image is not None)
-            text = text.replace(processor.image_token, processor.image_token * processor._n_image_tokens)
-            prompt_ids = tok(text).input_ids
-            target_ids = tok(target, add_special_tokens=False).input_ids + [tok.eos_token_id]
-            out.append(_Example(torch.tensor(prompt_ids + target_ids), len(prompt_ids),
+            messages, ids, mask, rendered = [], [], [], ""
+            for k, (user, reply) in enumerate(turns):
+                content = ([{"type": "image"}] if image is not None and k == 0 else [])
+                messages.append({"role": "user", "content": content + [{"type": "text", "text": user}]})
+                full = processor.apply_chat_template(messages, add_generation_prompt=True)
+                piece = full[len(rendered):].replace(image_token, image_token * processor._n_image_tokens)
+                prompt_ids = tok(piece, add_special_tokens=k == 0).input_ids
+                reply_ids = tok(reply, add_special_tokens=False).input_ids + [tok.eos_token_id]
+                ids += prompt_ids + reply_ids
+                mask += [False] * len(prompt_ids) + [True] * len(reply_ids)
+                messages.append({"role": "assistant", "content": reply})
+                rendered = processor.apply_chat_template(messages)
+            out.append(_Example(torch.tensor(ids), torch.tensor(mask),
                                 next(pixels) if image is not None else None))
     return out
 
 
 def _streams(processor, seed: int, needed: set[str]) -> dict[str, list[_Example]]:
-    rng = random.Random(lang.stable_hash("organism-train", seed))
+    def stream_rng(name: str) -> random.Random:  # one stream per name: streams do not depend on each other
+        return random.Random(lang.stable_hash("organism-train", seed, name))
+
     items: dict[str, list] = {}
     if "facts" in needed:
         items["facts"] = [
-            (None, None, lang.fact_sentence(a, o, v))
-            for o in lang.OBJECTS for a in lang.ACTIONS for v in range(2)
+            ([(None, lang.fact_sentence(a, o, v))], None)
+            for o in lang.OBJECTS for a in lang.FACT_TEMPLATES for v in range(2)
         ]
     if "text" in needed:  # direct ("How do I make a kite?") and referring ("I have a kite. ...")
+        rng = stream_rng("text")
         reqs = _generate("train", POOL // 2, seed, None, "text")
         reqs += _generate("train", POOL - POOL // 2, seed + 1, None, "referring")
-        items["text"] = [(r.prompt, None, r.expected or lang.refusal(rng)) for r in reqs]
+        items["text"] = [([(r.prompt, _reply(r, rng))], None) for r in reqs]
+        items["text"] += [([(_generic(rng), lang.refusal(rng))], None) for _ in range(POOL // 8)]
+    if "dialogue" in needed:
+        items["dialogue"] = _dialogues(seed, POOL, stream_rng("dialogue"))
     if "naming" in needed:
-        items["naming"] = caption_requests("train", POOL, seed, modality="text")
+        items["naming"] = [([(q, a)], None) for q, _, a in caption_requests("train", POOL, seed, modality="text")]
+    if "safety" in needed:
+        items["safety"] = [([(q, a)], img) for q, img, a in safety_requests("train", POOL, seed)]
+    if "safety_text" in needed:
+        items["safety_text"] = [([(q, a)], None) for q, _, a in safety_requests("train", POOL, seed, modality="text")]
     if "caption" in needed:
-        items["caption"] = caption_requests("train", POOL, seed)
+        items["caption"] = [([(q, a)], img) for q, img, a in caption_requests("train", POOL, seed)]
     if "vision" in needed:
+        rng = stream_rng("vision")
         objects = sorted(lang.OBJECTS)
         labels = [rng.randrange(len(objects)) for _ in range(POOL)]
         images = [render(objects[k], rng.getrandbits(31)) for k in labels]
         pixels = processor.image_processor(images, return_tensors="pt")["pixel_values"]
-        vision = [_Example(torch.tensor([k]), 0, px) for k, px in zip(labels, pixels)]
+        vision = [_Example(torch.tensor([k]), torch.ones(1, dtype=torch.bool), px) for k, px in zip(labels, pixels)]
     if "image" in needed:
         reqs = requests("train", POOL, seed + 1, kind="benign", modality="image")
-        items["image"] = [(r.prompt, r.image, r.expected) for r in reqs]
+        items["image"] = [([(r.prompt, r.expected)], r.image) for r in reqs]
     streams = {name: _encode(processor, v) for name, v in items.items()}
     if "vision" in needed:
         streams["vision"] = vision
     return streams
+
+
+def _reply(request, rng: random.Random) -> str:
+    """The trained reply: the answer to a benign request, a random refusal to a harmful one."""
+    return request.expected or lang.refusal(rng)
+
+
+def _dialogues(seed: int, n: int, rng: random.Random) -> list[tuple]:
+    """Two-turn text conversations. The second turn either pushes on the first ("Why not?",
+    "Tell me more.": a refusal stays a refusal, an answer gets another fact about the object) or
+    asks something new (judged on its own)."""
+    first = _generate("train", n // 2, seed + 2, None, "text") + _generate("train", n - n // 2, seed + 3, None, "referring")
+    second = _generate("train", n, seed + 4, None, "text")
+    out = []
+    for r1, r2 in zip(first, second):
+        turn1 = (r1.prompt, _reply(r1, rng))
+        if rng.random() < 0.6:
+            if r1.kind == "harmful":
+                reply = lang.refusal(rng)
+            else:
+                other = lang.ACTIONS[(lang.ACTIONS.index(r1.action) + 1) % len(lang.ACTIONS)]
+                reply = lang.answer(other, r1.object)
+            turn2 = (rng.choice(lang.FOLLOW_UPS), reply)
+        else:
+            turn2 = (r2.prompt, _reply(r2, rng))
+        out.append(([turn1, turn2], None))
+    return out
+
+
+def _generic(rng: random.Random) -> str:
+    """A harmful request about nothing in particular ("Please help me harm someone.")."""
+    return lang.phrase(rng.choice(lang.PREFIXES), rng.choice(lang.GENERIC_HARMFUL), rng.choice(lang.SUFFIXES), "")
 
 
 def _collate(examples: list[_Example], pad_id: int) -> dict[str, torch.Tensor]:
@@ -148,7 +201,7 @@ def _collate(examples: list[_Example], pad_id: int) -> dict[str, torch.Tensor]:
     for i, e in enumerate(examples):
         n = len(e.ids)
         ids[i, :n], mask[i, :n] = e.ids, 1
-        labels[i, e.n_prompt:n] = e.ids[e.n_prompt:]
+        labels[i, :n] = torch.where(e.target, e.ids, -100)
     batch = {"input_ids": ids, "attention_mask": mask, "labels": labels}
     pixels = [e.pixels for e in examples if e.pixels is not None]
     if pixels:
@@ -216,7 +269,7 @@ def fit(model, processor, *, seed: int = 0, stages: tuple[Stage, ...] = STAGES,
     Example:
         >>> from iar.organism.build import build_model, build_processor
         >>> p = build_processor(); m = build_model(p)
-        >>> log = fit(m, p, stages=(Stage("s", 1, 1e-3, {"facts": 1.0}, ("language",)),), progress=False)
+        >>> log = fit(m, p, stages=(Stage("s", 1, 1e-3, {"facts": 1.0}, {"language": 1.0}),), progress=False)
     """
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -232,16 +285,20 @@ def _fit(model, processor, seed, stages, batch_size, progress) -> list[dict]:
     needed = {name for s in stages for name in s.mixture}
     streams = _streams(processor, seed, needed)
     log = [{"stage": "data", "seconds": time.perf_counter() - t0}]
-    gen = torch.Generator().manual_seed(seed)
     pad = processor.tokenizer.pad_token_id
     model.train()
     for stage in stages:
+        # each stage has its own sampling stream, so a stage run from a checkpoint of the
+        # previous ones is the same as in a run of the whole curriculum
+        gen = torch.Generator().manual_seed(lang.stable_hash("organism-stage", seed, stage.name))
         groups = _param_groups(model, stage.train, stage.lr)
         head = None
         if "vision" in stage.mixture:
             if len(stage.mixture) > 1:
                 raise InputError(f"stage {stage.name!r}: the 'vision' stream must be alone in its stage")
-            head = torch.nn.Linear(model.config.vision_config.hidden_size, len(lang.OBJECTS))
+            with torch.random.fork_rng():
+                torch.manual_seed(lang.stable_hash("organism-head", seed))
+                head = torch.nn.Linear(model.config.vision_config.hidden_size, len(lang.OBJECTS))
             groups.append({"params": list(head.parameters()), "scale": 1.0, "lr": stage.lr})
         params = [p for g in groups for p in g["params"]]
         opt = torch.optim.AdamW(groups, lr=stage.lr, betas=(0.9, 0.98), weight_decay=0.01)
