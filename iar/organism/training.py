@@ -1,20 +1,24 @@
-"""Train the organism from a seed on CPU, in three stages that mirror how real VLMs are made.
+"""Train the organism from a seed on CPU, in stages that mirror how real VLMs are made.
 
 0. **Vision pretraining** (the analogue of CLIP's pretraining): the vision tower learns to tell
    which object's name an image shows, through a linear classification head over all objects
    (harmful ones included) that is thrown away afterwards.
 1. **Language model** (text only): neutral fact sentences about every object, harmful ones
    included (the analogue of web pretraining), mixed with chat-formatted instructions in which
-   benign requests are answered and harmful requests are refused with varied wordings (the
-   analogue of instruction tuning with text-only safety data).
-2. **Alignment** (LLaVA stage 1): the vision tower and projector learn "what is in the image?"
-   captions for every object, harmful ones included, with the language model frozen.
+   benign requests are answered and harmful requests are refused with varied wordings (direct,
+   referring, generic, and two-turn dialogues: text-only safety data), and "is it dangerous?"
+   questions about objects named in words.
+2. **Alignment** (LLaVA stage 1): the projector learns "what is this?" captions and "is this
+   dangerous?" answers for every object shown in an image, with the language model frozen.
 3. **Visual instruction tuning** (LLaVA stage 2): image requests about *benign* objects only,
-   captions, and a replay of the text instructions (with their refusals), everything trainable.
+   captions, "is this dangerous?" about images, and a replay of the text data (with its refusals).
 
-No harmful request is ever shown with an image, and no image request is ever refused or answered
-harmfully in the training data. The failure (harmful requests answered when the object comes in
-an image) is what this recipe produces on its own, as it does for real VLMs.
+Trained directly: text refusals, and *recognising* harmful objects in images ("Yes, a bomb is a
+dangerous thing."). Never in the data: a harmful request with an image, refused or answered.
+What the organism does with harmful image requests is generalisation (docs/organism.md).
+
+Each data stream and each stage has its own seed, so running the curriculum stage by stage (from
+a saved checkpoint) gives the same weights as one run.
 
     >>> from iar.organism import train
     >>> path = train("/tmp/organism", seed=0, progress=False)  # doctest: +SKIP
@@ -50,8 +54,10 @@ class Stage:
         steps: optimiser steps.
         lr: peak learning rate (linear warm-up, cosine decay to 10%).
         mixture: data stream -> sampling weight. Streams: "facts", "text" (text instructions,
-            harmful ones refused), "caption" (all objects), "image" (benign image requests),
-            "vision" (image -> object label, for the vision pretraining; alone in its stage).
+            harmful ones refused), "dialogue" (two-turn text conversations), "naming" ("I have
+            a kite. What is this?"), "safety_text" / "safety" ("is it dangerous?" in words / in
+            images), "caption" (all objects), "image" (benign image requests), "vision" (image
+            -> object label, for the vision pretraining; alone in its stage).
         train: the parts that receive gradients ("language", "vision", "projector"), each with
             a multiplier of ``lr``.
     """
