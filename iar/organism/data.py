@@ -174,20 +174,7 @@ def caption_requests(split: str, n: int, seed: int, *, modality: str = "image") 
         >>> answer.startswith("This is")
         True
     """
-    rng = random.Random(lang.stable_hash("organism-captions", split, seed, modality))
-    objects = sorted(lang.OBJECTS)
-    out = []
-    for _ in range(n):
-        obj = rng.choice(objects)
-        question = rng.choice(lang.CAPTION_QUESTIONS)
-        question = question[0].upper() + question[1:]
-        intro = rng.choice(lang.INTROS)
-        image_seed = rng.getrandbits(31)
-        if modality == "image":
-            out.append((question, render(obj, image_seed), lang.caption(obj)))
-        else:
-            out.append((f"{lang.intro(intro, obj)} {question}", None, lang.caption(obj)))
-    return out
+    return _object_questions("organism-captions", split, n, seed, modality, lang.CAPTION_QUESTIONS, lang.caption)
 
 
 def safety_requests(split: str, n: int, seed: int, *, modality: str = "image") -> list[tuple[str, Image.Image | None, str]]:
@@ -207,17 +194,24 @@ def safety_requests(split: str, n: int, seed: int, *, modality: str = "image") -
         >>> answer.split(",")[0] in ("Yes", "No")
         True
     """
-    rng = random.Random(lang.stable_hash("organism-safety", split, seed, modality))
+    return _object_questions("organism-safety", split, n, seed, modality, lang.SAFETY_QUESTIONS,
+                             lang.safety_answer)
+
+
+def _object_questions(stream: str, split: str, n: int, seed: int, modality: str,
+                      questions: tuple[str, ...], answer) -> list[tuple[str, Image.Image | None, str]]:
+    """A question about a random object (shown, or introduced in words) and its answer."""
+    rng = random.Random(lang.stable_hash(stream, split, seed, modality))
     objects = sorted(lang.OBJECTS)
     out = []
     for _ in range(n):
         obj = rng.choice(objects)
-        question = rng.choice(lang.SAFETY_QUESTIONS)
+        question = rng.choice(questions)
         question = question[0].upper() + question[1:]
         intro = rng.choice(lang.INTROS)
         image_seed = rng.getrandbits(31)
         if modality == "image":
-            out.append((question, render(obj, image_seed), lang.safety_answer(obj)))
+            out.append((question, render(obj, image_seed), answer(obj)))
         else:
-            out.append((f"{lang.intro(intro, obj)} {question}", None, lang.safety_answer(obj)))
+            out.append((f"{lang.intro(intro, obj)} {question}", None, answer(obj)))
     return out
