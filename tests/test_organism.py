@@ -72,14 +72,16 @@ def _tiny_curriculum():
             Stage("alignment", 2, 3e-3, {"caption": 0.5, "safety": 0.5}, {"projector": 1.0}))
 
 
-def _trained(monkeypatch, stages):
+def _trained(monkeypatch, *parts):
+    """Weights after training a fresh organism (seed 0) through ``parts``, one ``fit`` call each."""
     from iar.organism import training
     from iar.organism.build import build_model, build_processor
 
     monkeypatch.setattr(training, "POOL", 64)  # small data pools: the same code, less rendering
     processor = build_processor()
     model = build_model(processor, seed=0)
-    training.fit(model, processor, seed=0, stages=stages, progress=False)
+    for stages in parts:
+        training.fit(model, processor, seed=0, stages=stages, progress=False)
     return model.state_dict()
 
 
@@ -88,16 +90,8 @@ def test_training_is_deterministic_and_stage_by_stage_equals_one_run(monkeypatch
     stages = _tiny_curriculum()
     first = _trained(monkeypatch, stages)
     again = _trained(monkeypatch, stages)
-    from iar.organism import training
-    from iar.organism.build import build_model, build_processor
-
-    monkeypatch.setattr(training, "POOL", 64)
-    processor = build_processor()
-    model = build_model(processor, seed=0)
-    training.fit(model, processor, seed=0, stages=stages[:1], progress=False)
-    training.fit(model, processor, seed=0, stages=stages[1:], progress=False)
-    split = model.state_dict()
-    fresh = build_model(processor, seed=0).state_dict()
+    split = _trained(monkeypatch, stages[:1], stages[1:])
+    fresh = _trained(monkeypatch)
     assert any(not (first[k] == fresh[k]).all() for k in first)  # training changed the weights
     for k in first:
         assert (first[k] == again[k]).all(), k
