@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from iar.errors import InputError
 from iar.organism import language as lang
 from iar.organism.data import Request
 
@@ -159,6 +160,8 @@ def check(path: str | None = None, *, n: int = 100, seed: int = 0, judge: Any = 
     from iar.organism import load_hf
     from iar.organism.data import requests
 
+    if not isinstance(n, int) or n < 1:  # before loading anything
+        raise InputError(f"check: n must be a positive int (requests per condition), got {n!r}")
     start = time.perf_counter()
     model, processor = load_hf(path)
     reqs = [r for modality in ("text", "image") for kind in ("harmful", "benign")
