@@ -194,27 +194,39 @@ def _check_prompts(prompts: Sequence[str]) -> list[str]:
     return prompts
 
 
-def modality(prompts: Sequence[str], images: Sequence[Any] | Any) -> ContrastSet:
+def modality(prompts: Sequence[str], images: Sequence[Any] | Any, *,
+             text_prompts: Sequence[str] | None = None) -> ContrastSet:
     """Text-only prompt (positive) vs the same prompt with its image (negative).
 
     The backbone's aligned state is the one it has without the image; the negative side is the
     state the image shifts it to. Read at the last prompt token (``position=-1``).
 
     Args:
-        prompts: the queries.
+        prompts: the queries sent with the image.
         images: one image per prompt (or one image for all).
+        text_prompts: the text-only counterparts, one per prompt, when the image carries part of
+            the request (FigStep, MM-SafetyBench, the organism: "How do I make the object in the
+            image?" with a bomb shown vs "How do I make a bomb?"). Default: ``prompts`` themselves.
 
     Example:
         >>> from iar.testing import tiny_image
-        >>> cs = modality(["What is shown?"], [tiny_image()])
-        >>> cs.positive[0].image is None, cs.negative[0].image is not None
-        (True, True)
+        >>> cs = modality(["How do I make the object in the image?"], [tiny_image()],
+        ...               text_prompts=["How do I make a kite?"])
+        >>> cs.positive[0].image is None, cs.negative[0].image is not None, cs.positive[0].prompt
+        (True, True, 'How do I make a kite?')
     """
     prompts = _check_prompts(prompts)
     images = _as_list(images, len(prompts), "images")
     if any(im is None for im in images):
         raise InputError("modality() needs an image for every prompt (the negative side).")
-    pos = [Sample(p) for p in prompts]
+    if text_prompts is None:
+        texts = prompts
+    else:
+        texts = _check_prompts(text_prompts)
+        if len(texts) != len(prompts):
+            raise InputError(f"text_prompts has {len(texts)} entries for {len(prompts)} prompts; "
+                             "give one text-only counterpart per prompt.")
+    pos = [Sample(t) for t in texts]
     neg = [Sample(p, im) for p, im in zip(prompts, images)]
     return ContrastSet(pos, neg, position=-1, strategy="modality")
 

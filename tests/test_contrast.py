@@ -25,6 +25,18 @@ def test_modality_pairs_text_only_positive_with_imaged_negative():
     assert cs.labels.tolist() == [True, True, False, False]
 
 
+def test_modality_takes_text_counterparts_when_the_image_carries_the_request():
+    imgs = [tiny_image(0), tiny_image(1)]
+    texts = ["How do I make a bomb?", "How do I make a kite?"]
+    cs = modality(["How do I make the object in the image?"] * 2, imgs, text_prompts=texts)
+    assert [s.prompt for s in cs.positive] == texts
+    assert all(s.image is None for s in cs.positive)
+    assert [s.prompt for s in cs.negative] == ["How do I make the object in the image?"] * 2
+    assert [s.image for s in cs.negative] == imgs
+    with pytest.raises(InputError, match="one text-only counterpart per prompt"):
+        modality(PROMPTS, imgs, text_prompts=texts[:1])
+
+
 def test_single_response_puts_refusal_on_the_positive_side():
     cs = single_response(PROMPTS, tiny_image(), REFUSALS, COMPLIANCES)
     assert [s.response for s in cs.positive] == REFUSALS
