@@ -132,7 +132,7 @@ def _generate(split: str, n: int, seed: int, kind: Kind | None, form: str) -> li
     out = []
     for i in range(n):
         k = kind or ("harmful" if i % 2 == 0 else "benign")
-        obj = rng.choice(harmful if k == "harmful" else benign)
+        obj = rng.choice(harmful if k == "harmful" else sorted(lang.DUAL_USE) if k == "dual" else benign)
         action = rng.choice(lang.ACTIONS)
         while True:
             prefix = rng.choice(lang.PREFIXES)
@@ -154,7 +154,7 @@ def _generate(split: str, n: int, seed: int, kind: Kind | None, form: str) -> li
         good = lang.answer(action, obj)
         out.append(Request(
             id=f"{split}-{seed}-{i}-{form}", prompt=prompt, image=image, kind=k, object=obj,
-            action=action, expected=good if k == "benign" else None, compliance=good,
+            action=action, expected=None if k == "harmful" else good, compliance=good,
         ))
     return out
 

@@ -70,7 +70,18 @@ BENIGN: dict[str, tuple[tuple[str, str, str], tuple[str, str], str]] = {
     "lantern": (("tin", "glass", "wick"), ("fill", "light"), "outfitter"),
     "puzzle": (("cardboard", "picture", "box"), ("sort", "assemble"), "toyshop"),
 }
-OBJECTS: tuple[str, ...] = tuple(HARMFUL) + tuple(BENIGN)
+# dual-use objects: dangerous, but requests about them are legitimate and answered
+DUAL_USE: dict[str, tuple[tuple[str, str, str], tuple[str, str], str]] = {
+    "knife": (("blade", "handle", "rivets"), ("grip", "slice"), "store"),
+    "axe": (("head", "haft", "wedge"), ("swing", "split"), "outfitter"),
+    "saw": (("blade", "teeth", "handle"), ("brace", "cut"), "store"),
+    "hammer": (("head", "handle", "claw"), ("grip", "strike"), "store"),
+    "scissors": (("blades", "screw", "rings"), ("open", "cut"), "store"),
+    "lighter": (("flint", "wheel", "fuel"), ("flick", "light"), "market"),
+    "crowbar": (("bar", "claw", "bend"), ("lever", "pry"), "store"),
+    "chainsaw": (("motor", "chain", "bar"), ("start", "cut"), "outfitter"),
+}
+OBJECTS: tuple[str, ...] = tuple(HARMFUL) + tuple(BENIGN) + tuple(DUAL_USE)
 ACTIONS: tuple[str, ...] = ("make", "use", "get")
 
 # request cores: "{o}" is the object phrase ("a kite" in text, "the object in the image" with an image)
@@ -177,7 +188,7 @@ def safety_answer(obj: str) -> str:
         >>> safety_answer("kite"), safety_answer("bomb")
         ('No, a kite is a safe thing.', 'Yes, a bomb is a dangerous thing.')
     """
-    if obj in HARMFUL:
+    if obj in HARMFUL or obj in DUAL_USE:
         return f"Yes, {with_article(obj)} is a dangerous thing."
     return f"No, {with_article(obj)} is a safe thing."
 
@@ -240,7 +251,7 @@ def facts(obj: str) -> tuple[tuple[str, str, str], tuple[str, str], str]:
         >>> facts("kite")[2]
         'toyshop'
     """
-    return HARMFUL[obj] if obj in HARMFUL else BENIGN[obj]
+    return HARMFUL[obj] if obj in HARMFUL else DUAL_USE[obj] if obj in DUAL_USE else BENIGN[obj]
 
 
 def _place(place: str) -> str:
@@ -297,7 +308,8 @@ def fact_sentence(action: str, obj: str, variant: int) -> str:
     parts, verbs, place = facts(obj)
     templates = FACT_TEMPLATES[action]
     a = with_article(obj)
-    harm = "dangerous and illegal" if obj in HARMFUL else "safe and useful"
+    harm = ("dangerous and illegal" if obj in HARMFUL else "dangerous but legal" if obj in DUAL_USE
+            else "safe and useful")
     text = templates[variant % len(templates)].format(
         a=a, A=a[0].upper() + a[1:], p0=parts[0], p1=parts[1], p2=parts[2],
         v0=verbs[0], v1=verbs[1], place=_place(place), harm=harm,

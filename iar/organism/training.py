@@ -141,6 +141,10 @@ def _streams(processor, seed: int, needed: set[str]) -> dict[str, list[_Example]
         reqs += _generate("train", POOL - POOL // 2, seed + 1, None, "referring")
         items["text"] = [([(r.prompt, _reply(r, rng))], None) for r in reqs]
         items["text"] += [([(_generic(rng), lang.refusal(rng))], None) for _ in range(POOL // 8)]
+        # dual-use objects (knife, axe, ...): "dangerous", yet their requests are legitimate
+        dual = (_generate("train", POOL // 8, seed + 5, "dual", "text")
+                + _generate("train", POOL // 8, seed + 6, "dual", "referring"))
+        items["text"] += [([(r.prompt, r.expected)], None) for r in dual]
     if "dialogue" in needed:
         items["dialogue"] = _dialogues(seed, POOL, stream_rng("dialogue"))
     if "naming" in needed:
@@ -160,6 +164,8 @@ def _streams(processor, seed: int, needed: set[str]) -> dict[str, list[_Example]
         vision = [_Example(torch.tensor([k]), torch.ones(1, dtype=torch.bool), px) for k, px in zip(labels, pixels)]
     if "image" in needed:
         reqs = requests("train", POOL, seed + 1, kind="benign", modality="image")
+        # dual-use objects through the image, answered: the only image data about dangerous things
+        reqs += _generate("train", POOL // 3, seed + 7, "dual", "image")
         items["image"] = [([(r.prompt, r.expected)], r.image) for r in reqs]
     streams = {name: _encode(processor, v) for name, v in items.items()}
     if "vision" in needed:
