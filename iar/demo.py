@@ -4,8 +4,13 @@ Stages (each a plain call into the toolkit):
 
 1. **shift**: ``iar.record`` of image requests and their text counterparts, compared per head and
    layer with ``ShiftReport.from_activations`` (heatmap, per-layer lines).
-2. **contrast**: ``iar.contrast.multi_response`` on harmful *train* image requests: several
-   refusals (positive) and compliant answers (negative) per query, read over the response.
+2. **contrast**: a contrast set on harmful *train* image requests (``DemoConfig.construction``).
+   On the organism the default is ``iar.contrast.modality``: each request as text (which the
+   backbone refuses; positive) vs the same request through the image (negative), read at the last
+   prompt token, steered at the prompt positions. On other models it is the paper's
+   ``iar.contrast.multi_response``: several refusals (positive) and compliant answers (negative)
+   per query, read over the response, steered at every position. The organism's failure is not
+   repaired by the multi-response revision (val image ASR 87% -> 87-97%, ``docs/organism.md``).
 3. **probe + revision**: ``iar.Revision.fit(..., method="mms", probe=True)``: MMS directions with
    ITI's sigma, heads ranked by the probe's validation accuracy (heatmap).
 4. **sweep**: every ``alpha x K`` (top-K heads) steers the *val* image requests; image ASR (judge)
@@ -45,6 +50,11 @@ SUMMARY = "summary.json"
 GENERATIONS = "generations.jsonl"
 REPORT = "report.html"
 REVISION = "revision.safetensors"
+CONSTRUCTIONS = ("modality", "single_response", "multi_response")
+#: default alpha grids: modality vectors are read where the image's shift is (the prompt), so a
+#: fraction of a sigma already moves the state back; response-read vectors need more
+ALPHAS = {"modality": (0.25, 0.5, 0.75, 1.0, 1.5), "single_response": (2.0, 4.0, 6.0, 8.0, 12.0),
+          "multi_response": (2.0, 4.0, 6.0, 8.0, 12.0)}
 RULE = ("lowest val image ASR among settings whose val benign helpfulness is >= {keep} x the "
         "unsteered value; ties -> smaller alpha, then smaller K; if none qualifies, the highest "
         "helpfulness (ties -> lower ASR)")
@@ -57,12 +67,15 @@ class DemoConfig:
     Attributes:
         n_shift: image/text request pairs (train split, both kinds) for the shift heatmaps.
         n_contrast: harmful train image requests in the contrast set.
-        n_refusals: refusal wordings per query (positive samples per query).
+        n_refusals: refusal wordings per query (positive samples per query; response constructions).
+        construction: ``"modality"``, ``"single_response"`` or ``"multi_response"`` (see
+            :mod:`iar.contrast`); None: modality on the organism, multi_response otherwise.
         n_val: val requests (half harmful) each sweep setting is scored on.
         n_test: test requests (half harmful), each run as image and as text request.
-        alphas: steering strengths to sweep.
+        alphas: steering strengths to sweep; None: :data:`ALPHAS` of the construction.
         ks: numbers of top heads to sweep.
-        positions: steering scope (``iar.steer``'s ``positions``).
+        positions: steering scope (``iar.steer``'s ``positions``); None: ``"prompt"`` for the
+            modality construction (its vectors are read at the prompt), ``"all"`` otherwise.
         contrast_position: where contrast activations are read (``"response"``: mean over the
             response tokens; ``-1``: the last response token).
         keep: the chosen setting keeps val helpfulness >= ``keep`` x unsteered.
@@ -80,9 +93,10 @@ class DemoConfig:
     n_refusals: int = 5
     n_val: int = 60
     n_test: int = 120
-    alphas: tuple[float, ...] = (2.0, 4.0, 6.0, 8.0, 12.0)
+    construction: str | None = None
+    alphas: tuple[float, ...] | None = None
     ks: tuple[int, ...] = (2, 4, 8)
-    positions: str = "all"
+    positions: str | None = None
     contrast_position: str | int = "response"
     keep: float = 0.9
     max_new_tokens: int | None = None
@@ -105,7 +119,10 @@ class DemoConfig:
         for name in ("n_shift", "n_contrast", "n_refusals", "n_val", "n_test"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 2:
                 raise InputError(f"DemoConfig.{name} must be an int >= 2, got {getattr(self, name)!r}.")
-        if not self.alphas or any(not a > 0 for a in self.alphas):
+        if self.construction not in (None, *CONSTRUCTIONS):
+            raise InputError(f"DemoConfig.construction must be one of {CONSTRUCTIONS} (or None), "
+                             f"got {self.construction!r}.")
+        if self.alphas is not None and (not self.alphas or any(not a > 0 for a in self.alphas)):
             raise InputError(f"DemoConfig.alphas must be positive numbers, got {self.alphas!r}.")
         if not self.ks or any(not (isinstance(k, int) and k >= 1) for k in self.ks):
             raise InputError(f"DemoConfig.ks must be ints >= 1, got {self.ks!r}.")
@@ -222,8 +239,11 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
     data_name = data or ("organism" if is_organism else "typographic")
     dataset = make(data_name, seed=seed, path=data_path, benchmark=benchmark)
     organism = dataset.name == "organism"
+    construction = config.construction or ("modality" if organism else "multi_response")
     config = replace(config, max_new_tokens=config.max_new_tokens or (24 if organism else 96),
-                     batch_size=config.batch_size or (50 if organism else 8))
+                     batch_size=config.batch_size or (50 if organism else 8), construction=construction,
+                     alphas=config.alphas or ALPHAS[construction],
+                     positions=config.positions or ("prompt" if construction == "modality" else "all"))
     stages: dict[str, float] = {}
     clock = [time.perf_counter()]
 
@@ -252,10 +272,17 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         queries = dataset.items("train", config.n_contrast, kind="harmful")
         if not queries:
             raise InputError("the data has no harmful train requests for the contrast set.")
-        cs = iar.contrast.multi_response([q.prompt for q in queries], [q.image for q in queries],
-                                         dataset.refusals[:config.n_refusals],
-                                         [dataset.compliances(q) for q in queries],
-                                         position=config.contrast_position)
+        prompts, images = [q.prompt for q in queries], [q.image for q in queries]
+        if construction == "modality":
+            cs = iar.contrast.modality(prompts, images, text_prompts=[q.text_prompt for q in queries])
+        elif construction == "single_response":
+            cs = iar.contrast.single_response(prompts, images, dataset.refusals[0],
+                                              [dataset.compliances(q)[0] for q in queries],
+                                              position=config.contrast_position)
+        else:
+            cs = iar.contrast.multi_response(prompts, images, dataset.refusals[:config.n_refusals],
+                                             [dataset.compliances(q) for q in queries],
+                                             position=config.contrast_position)
         acts = iar.record(vlm, cs, sites=("z",), **rec)
         rev = iar.Revision.fit(acts, level="head", method="mms", probe=True,
                                probe_kwargs={"seed": seed}, progress=progress)
@@ -303,6 +330,7 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
             "helpfulness": image0["helpfulness"], "helpfulness_steered": image1["helpfulness"],
             "helpfulness_text": text0["helpfulness"], "helpfulness_text_steered": text1["helpfulness"],
             "heads": heads, "k": k, "alpha": alpha, "positions": config.positions,
+            "construction": construction,
             "selection": {"rule": RULE.format(keep=config.keep), "rule_met": rule_met,
                           "val_unsteered": base, "threshold": config.keep * base["helpfulness"]},
             "sweep": sweep,
@@ -495,8 +523,8 @@ def main_text(summary: dict[str, Any], out: str | os.PathLike) -> str:
 # ------------------------------------------------------------------------------------ CLI
 
 CLI_DESCRIPTION = (
-    "Run Internal Activation Revision end to end: image-vs-text shift heatmaps, a multi-response "
-    "contrast set, probes on every head, an MMS head-level revision, an alpha x K sweep on a "
+    "Run Internal Activation Revision end to end: image-vs-text shift heatmaps, a contrast set "
+    "(text vs image requests on the organism, multi-response on other models), probes on every head, an MMS head-level revision, an alpha x K sweep on a "
     "validation split, and the chosen setting on a test split before and after steering. Writes "
     "report.html, summary.json, generations.jsonl and revision.safetensors to --out. Without "
     "--model it runs offline on the shipped model organism in about a minute or two on 2 cores."
@@ -528,7 +556,10 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--n-test", type=int, help="test requests")
     p.add_argument("--max-new-tokens", type=int, help="answer length (24 organism, 96 real models)")
     p.add_argument("--batch-size", type=int, help="requests per generation batch")
-    p.add_argument("--positions", default="all", help="steering scope: all, prompt, generated, image, text")
+    p.add_argument("--construction", choices=CONSTRUCTIONS,
+                   help="contrast set (default: modality on the organism, multi_response otherwise)")
+    p.add_argument("--positions", help="steering scope: all, prompt, generated, image, text (default: "
+                                       "prompt for the modality construction, else all)")
     p.add_argument("--device", help="cuda, cpu, ... for --model")
     p.add_argument("--dtype", help="float16, bfloat16, float32 or auto for --model")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: 1 for small models such "
@@ -547,7 +578,8 @@ def run_cli(args: Any) -> int:
     config = DemoConfig.quick() if args.quick else DemoConfig()
     changes = {"alphas": tuple(args.alphas) if args.alphas else None, "ks": tuple(args.ks) if args.ks else None,
                "n_val": args.n_val, "n_test": args.n_test, "max_new_tokens": args.max_new_tokens,
-               "batch_size": args.batch_size, "positions": args.positions}
+               "batch_size": args.batch_size, "positions": args.positions,
+               "construction": args.construction}
     config = replace(config, **{k: v for k, v in changes.items() if v is not None})
     if args.data is not None and args.model is None:
         raise InputError("--data is for real models; add --model ID_OR_PATH (the organism brings its own requests).")
@@ -558,4 +590,4 @@ def run_cli(args: Any) -> int:
     return 0
 
 
-__all__ = ["RULE", "DemoConfig", "choose", "helpful", "main_text", "metrics", "run"]
+__all__ = ["ALPHAS", "CONSTRUCTIONS", "RULE", "DemoConfig", "choose", "helpful", "main_text", "metrics", "run"]

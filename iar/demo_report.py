@@ -64,6 +64,12 @@ def tradeoff(sweep: Sequence[Mapping[str, Any]], base: Mapping[str, Any], chosen
     return fig
 
 
+_CONTRAST = {"modality": "text-vs-image", "single_response": "single-response",
+             "multi_response": "multi-response"}
+_SIDES = {"modality": "each request as text (refused) vs through the image, at the last prompt token",
+          "single_response": "refusal vs compliance", "multi_response": "refusals vs compliant answers"}
+
+
 def _pct(x: Any) -> str:
     return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
@@ -148,10 +154,11 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
     for name, caption in (("shift", ("How far the image moves each head's output from the text request's "
                                     "(last prompt token, cosine distance).")),
                           ("shift_layers", "The same shift per layer, by metric."),
-                          ("probe", (f"Linear probes on the multi-response contrast set "
-                                    f"({n.get('contrast_samples', '?')} samples from "
+                          ("probe", (f"Linear probes on the {_CONTRAST.get(get('construction'), 'contrast')} "
+                                    f"contrast set ({n.get('contrast_samples', '?')} samples from "
                                     f"{n.get('contrast_queries', '?')} harmful train image requests): "
-                                    "refusal vs compliance. The top heads are steered.")),
+                                    f"{_SIDES.get(get('construction'), 'positive vs negative')}. "
+                                    f"The top heads are steered (positions: {get('positions')}).")),
                           ("sweep", "")):
         fig = figures.get(name)
         if fig is None:
