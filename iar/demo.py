@@ -10,7 +10,8 @@ Stages (each a plain call into the toolkit):
    prompt token, steered at the prompt positions. On other models it is the paper's
    ``iar.contrast.multi_response``: several refusals (positive) and compliant answers (negative)
    per query, read over the response, steered at every position. The organism's failure is not
-   repaired by the multi-response revision (val image ASR 87% -> 87-97%, ``docs/organism.md``).
+   repaired by the multi-response revision (val image ASR 87% -> 83-100% at every alpha and K
+   tried, ``docs/organism.md``).
 3. **probe + revision**: ``iar.Revision.fit(..., method="mms", probe=True)``: MMS directions with
    ITI's sigma, heads ranked by the probe's validation accuracy (heatmap).
 4. **sweep**: every ``alpha x K`` (top-K heads) steers the *val* image requests; image ASR (judge)
