@@ -335,6 +335,8 @@ class ProbeReport:
             (or ``[n_layers, d]``): ``logit = acts @ w + bias``, positive = the ``positive`` set.
         bias: intercepts in the original space, same shape as ``accuracy``.
         n_iter: L-BFGS iterations per probe (same shape as ``accuracy``).
+        val_loss: mean validation log-loss per probe (same shape; lower = more confident and
+            right), the tie-break of :meth:`top`; ``None`` in reports saved before it existed.
         site: ``"z"`` or ``"resid_post"``.
         train_index, val_index: indices into ``cat([positive, negative])`` used for each split.
         meta: JSON-able settings (l2, seed, val_fraction, n_positive, n_negative, ...).
@@ -357,6 +359,7 @@ class ProbeReport:
         val_index: Tensor,
         site: str,
         meta: dict[str, Any],
+        val_loss: Tensor | None = None,
     ) -> None:
         self.accuracy = accuracy
         self.train_accuracy = train_accuracy
@@ -367,9 +370,14 @@ class ProbeReport:
         self.val_index = val_index
         self.site = site
         self.meta = meta
+        self.val_loss = val_loss
 
     def top(self, k: int) -> list[tuple[int, int]] | list[int]:
-        """The ``k`` best probes by validation accuracy; ties go to the lower layer, then head.
+        """The ``k`` best probes by validation accuracy.
+
+        Ties go to the lower validation log-loss (``val_loss``), then to the lower layer and head.
+        Ties are common when probes saturate (many heads at accuracy 1.0, as a text-vs-image
+        contrast gives); index order alone would then pick the first heads of the first layer.
 
         Args:
             k: how many (clipped to the number of probes).
@@ -384,8 +392,7 @@ class ProbeReport:
         """
         if k < 0:
             raise InputError(f"k must be >= 0, got {k}")
-        flat = self.accuracy.reshape(-1)
-        order = torch.sort(-flat, stable=True).indices[:k].tolist()  # stable: ties keep layer-major order
+        order = rank(self.accuracy, self.val_loss)[:k].tolist()
         if self.accuracy.ndim == 1:
             return order
         n_heads = self.accuracy.shape[1]
@@ -410,6 +417,8 @@ class ProbeReport:
             data["layer"] = list(range(self.accuracy.shape[0]))
         data["accuracy"] = self.accuracy.reshape(-1).tolist()
         data["train_accuracy"] = self.train_accuracy.reshape(-1).tolist()
+        if self.val_loss is not None:
+            data["val_loss"] = self.val_loss.reshape(-1).tolist()
         data["n_iter"] = self.n_iter.reshape(-1).tolist()
         return pd.DataFrame(data)
 
@@ -448,7 +457,9 @@ class ProbeReport:
 
         tensors = {
             name: getattr(self, name).contiguous()
-            for name in ("accuracy", "train_accuracy", "weights", "bias", "n_iter", "train_index", "val_index")
+            for name in ("accuracy", "train_accuracy", "weights", "bias", "n_iter", "train_index", "val_index",
+                         "val_loss")
+            if getattr(self, name) is not None
         }
         header = {"format": "iar.ProbeReport", "version": 1, "site": self.site, "meta": self.meta}
         return _atomic_save(tensors, header, path)
@@ -474,6 +485,21 @@ class ProbeReport:
             f"ProbeReport(site={self.site!r}, shape={tuple(self.accuracy.shape)}, "
             f"best={best[0] if best else None} acc={float(self.accuracy.max()):.3f})"
         )
+
+
+def rank(accuracy: Tensor, val_loss: Tensor | None = None) -> Tensor:
+    """Flat unit indices, best first: by validation accuracy (higher first), ties by validation
+    log-loss (lower first, when given), then by index (layer-major).
+
+    Example:
+        >>> rank(torch.tensor([[1.0, 1.0], [0.9, 1.0]]), torch.tensor([[0.3, 0.1], [0.0, 0.2]])).tolist()
+        [1, 3, 0, 2]
+    """
+    order = torch.arange(accuracy.numel())
+    if val_loss is not None and val_loss.shape == accuracy.shape:
+        order = torch.argsort(val_loss.reshape(-1).float(), stable=True)
+    acc = accuracy.reshape(-1)[order]
+    return order[torch.argsort(acc, descending=True, stable=True)]
 
 
 # --------------------------------------------------------------------------- entry point
@@ -608,6 +634,7 @@ def probe(
     acc = torch.empty(units)
     train_acc = torch.empty(units)
     n_iter = torch.empty(units, dtype=torch.long)
+    val_loss = torch.empty(units)
     tiny = 10 * torch.finfo(torch.float32).eps
 
     def solve(s: int) -> int:
@@ -627,6 +654,7 @@ def probe(
         z_va = (gather("val", s, e)[0] * w).sum(-1).T + b[:, None]  # [c, n_val]
         train_acc[s:e] = ((z_tr > 0).float() == y_tr).float().mean(-1).cpu()
         acc[s:e] = ((z_va > 0).float() == y_va).float().mean(-1).cpu()
+        val_loss[s:e] = (torch.nn.functional.softplus(z_va) - y_va * z_va).mean(-1).cpu()
         weights[s:e] = w.cpu()
         bias[s:e] = b.cpu()
         n_iter[s:e] = it.cpu()
@@ -672,6 +700,7 @@ def probe(
         weights=weights.reshape(*unit_shape, d),
         bias=bias.reshape(unit_shape),
         n_iter=n_iter.reshape(unit_shape),
+        val_loss=val_loss.reshape(unit_shape),
         train_index=train_idx,
         val_index=val_idx,
         site=site,

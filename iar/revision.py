@@ -117,29 +117,6 @@ def pca_directions(
     return comp.reshape(*units, -1).to(positive.dtype)
 
 
-def separation(
-    positive: Float[Tensor, "n_pos *units d"],
-    negative: Float[Tensor, "n_neg *units d"],
-    directions: Float[Tensor, "*units d"],
-) -> Float[Tensor, "*units"]:
-    """How far apart the two sides lie along each direction: the difference of the projected means
-    over the pooled within-side standard deviation (Cohen's d; ddof=0).
-
-    :meth:`Revision.top` uses it to order heads whose probe accuracies tie, as they do when many
-    probes saturate at 1.0 (a modality contrast separates text from image at almost every head).
-
-    Example:
-        >>> pos = torch.tensor([[[2., 0.]], [[4., 1.]]]); neg = torch.tensor([[[0., 0.]], [[-2., 1.]]])
-        >>> separation(pos, neg, torch.tensor([[1., 0.]])).tolist()
-        [4.0]
-    """
-    pp = (positive.double() * directions.double()).sum(-1)
-    pn = (negative.double() * directions.double()).sum(-1)
-    within = ((pp.var(0, correction=0) * len(pp) + pn.var(0, correction=0) * len(pn))
-              / (len(pp) + len(pn))).sqrt()
-    return ((pp.mean(0) - pn.mean(0)) / within.clamp_min(1e-12)).to(positive.dtype)
-
-
 def projected_std(
     acts: Float[Tensor, "n *units d"], directions: Float[Tensor, "*units d"]
 ) -> Float[Tensor, "*units"]:
@@ -246,9 +223,8 @@ class Revision:
             (kept when a revision is loaded from disk).
         meta: provenance (model id, config hash, level, method, strategy, sample counts, iar
             version, date).
-        separation: :func:`separation` of the fitted samples along each direction, shape of
-            ``sigma``; breaks ties in :meth:`top`. ``None`` for revisions built by hand or saved
-            before it existed.
+        val_loss: the probe's mean validation log-loss per head/layer (kept on save), the
+            tie-break of :meth:`top`; ``None`` without a probe or in files saved before it existed.
 
     Example:
         >>> rev = Revision.fit(torch.randn(8, 2, 3, 4) + 1, torch.randn(8, 2, 3, 4), probe=False)
@@ -263,7 +239,7 @@ class Revision:
     probe: Any = None
     accuracy: Tensor | None = None
     meta: dict = field(default_factory=dict)
-    separation: Tensor | None = None
+    val_loss: Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -277,9 +253,11 @@ class Revision:
             )
         if self.accuracy is None and self.probe is not None:
             self.accuracy = self.probe.accuracy.detach().float().cpu()
-        if self.separation is not None and self.separation.shape != self.sigma.shape:
-            raise ShapeError(f"separation must have sigma's shape {tuple(self.sigma.shape)}, got "
-                             f"{tuple(self.separation.shape)}.")
+        if self.val_loss is None and getattr(self.probe, "val_loss", None) is not None:
+            self.val_loss = self.probe.val_loss.detach().float().cpu()
+        if self.val_loss is not None and self.val_loss.shape != self.sigma.shape:
+            raise ShapeError(f"val_loss must have sigma's shape {tuple(self.sigma.shape)}, got "
+                             f"{tuple(self.val_loss.shape)}.")
 
     def __repr__(self) -> str:
         probe = "" if self.accuracy is None else ", probe accuracy kept"
@@ -313,9 +291,9 @@ class Revision:
     def top(self, k: int) -> list:
         """The ``k`` heads (``(layer, head)``) or layers with the highest probe accuracy.
 
-        Ties go to the larger :attr:`separation` (when the revision has it), then to the lower
-        index. Without the tie-break a saturated ranking (many probes at 1.0) would pick the
-        first heads of the first layer, whatever they do.
+        Ties go to the lower validation log-loss of the probe (:attr:`val_loss`, when kept), then
+        to the lower index, as :meth:`iar.ProbeReport.top` ranks. Without the tie-break a saturated
+        ranking (many probes at 1.0) would pick the first heads of the first layer, whatever they do.
 
         Example:
             >>> rev = Revision.fit(torch.randn(20, 2, 3, 4) + 1, torch.randn(20, 2, 3, 4), progress=False)
@@ -331,11 +309,9 @@ class Revision:
         total = self.accuracy.numel()
         if not 1 <= k <= total:
             raise InputError(f"k={k} is outside 1..{total} (the number of {self.level}s).")
-        order = torch.arange(total)
-        if self.separation is not None and self.separation.shape == self.accuracy.shape:
-            order = torch.argsort(self.separation.flatten().float(), descending=True, stable=True)
-        acc = self.accuracy.flatten()[order]
-        order = order[torch.argsort(acc, descending=True, stable=True)][:k]
+        from iar.probes import rank
+
+        order = rank(self.accuracy, self.val_loss)[:k]
         if self.level == "layer":
             return [int(i) for i in order]
         h = self.accuracy.shape[1]
@@ -447,7 +423,6 @@ class Revision:
             if sig_acts.shape[1:] != pos_t.shape[1:]:
                 raise ShapeError(f"sigma_from has shape {tuple(sig_acts.shape)}; expected [n, *{tuple(pos_t.shape[1:])}].")
         sigma = projected_std(sig_acts, directions)
-        sep = separation(pos_t, neg_t, directions)
 
         import iar
 
@@ -466,7 +441,7 @@ class Revision:
             "iar_version": iar.__version__,
             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
-        return cls(directions.float(), sigma.float(), level, method, report, None, meta, sep.float())
+        return cls(directions.float(), sigma.float(), level, method, report, None, meta)
 
     # ---- model checks --------------------------------------------------------------------------
     def check(self, vlm: VLM) -> None:
@@ -539,8 +514,8 @@ class Revision:
         out = {"directions": self.directions, "sigma": self.sigma}
         if self.accuracy is not None:
             out["probe_accuracy"] = self.accuracy
-        if self.separation is not None:
-            out["separation"] = self.separation
+        if self.val_loss is not None:
+            out["probe_val_loss"] = self.val_loss
         if self.probe is not None and getattr(self.probe, "weights", None) is not None:
             out["probe_weights"] = self.probe.weights
         return {k: v.detach().float().cpu().contiguous() for k, v in out.items()}
@@ -616,7 +591,7 @@ class Revision:
         except (KeyError, ValueError, TypeError) as e:
             raise RevisionError(f"{str(path)!r} has incomplete revision metadata ({e}).") from None
         return cls(directions, sigma, level, method, None, tensors.get("probe_accuracy"), meta,
-                   tensors.get("separation"))
+                   tensors.get("probe_val_loss"))
 
 
 def _digest(blob: str, tensors: dict[str, Tensor]) -> str:

@@ -92,6 +92,8 @@ def test_weights_reproduce_the_reported_accuracy(planted, planted_report):
     logits = torch.einsum("nlhd,lhd->nlh", x, planted_report.weights) + planted_report.bias
     acc = ((logits > 0).float() == y[:, None, None]).float().mean(0)
     assert torch.allclose(acc, planted_report.accuracy)
+    loss = (torch.nn.functional.softplus(logits) - y[:, None, None] * logits).mean(0)
+    assert torch.allclose(loss, planted_report.val_loss, rtol=1e-4, atol=1e-6)
 
 
 def test_results_do_not_depend_on_chunks_or_threads(planted, planted_report):
@@ -116,10 +118,10 @@ def test_resid_post_gives_one_probe_per_layer():
     report = probe(pos, neg, site="resid_post", progress=False)
     assert report.accuracy.shape == (4,) and report.weights.shape == (4, 10)
     assert report.top(1) == [2]
-    assert list(report.to_frame().columns) == ["layer", "accuracy", "train_accuracy", "n_iter"]
+    assert list(report.to_frame().columns) == ["layer", "accuracy", "train_accuracy", "val_loss", "n_iter"]
 
 
-def test_top_breaks_ties_by_lower_layer_then_head():
+def test_top_breaks_ties_by_validation_loss_then_lower_layer_and_head():
     acc = torch.tensor([[0.5, 0.9, 0.7], [0.9, 0.9, 0.5]])
     report = ProbeReport(
         accuracy=acc, train_accuracy=acc, weights=torch.zeros(2, 3, 4), bias=torch.zeros(2, 3),
@@ -128,6 +130,9 @@ def test_top_breaks_ties_by_lower_layer_then_head():
     )
     assert report.top(5) == [(0, 1), (1, 0), (1, 1), (0, 2), (0, 0)]
     assert len(report.top(100)) == 6
+    # with validation losses, accuracy ties go to the lower loss first
+    report.val_loss = torch.tensor([[0.1, 0.4, 0.3], [0.2, 0.1, 0.0]])
+    assert report.top(5) == [(1, 1), (1, 0), (0, 1), (0, 2), (1, 2)]
 
 
 def test_accepts_activations_and_labelled_activations(planted, planted_report):
@@ -142,7 +147,7 @@ def test_save_load_round_trip(tmp_path, planted_report):
     path = planted_report.save(tmp_path / "probe.safetensors")
     loaded = ProbeReport.load(path)
     assert loaded.site == "z" and loaded.meta == planted_report.meta
-    for name in ("accuracy", "train_accuracy", "weights", "bias", "n_iter", "train_index", "val_index"):
+    for name in ("accuracy", "train_accuracy", "weights", "bias", "n_iter", "train_index", "val_index", "val_loss"):
         assert torch.equal(getattr(loaded, name), getattr(planted_report, name))
     assert loaded.top(3) == planted_report.top(3)
 

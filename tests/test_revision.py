@@ -9,7 +9,7 @@ import torch
 
 import iar
 from iar.errors import InputError, RevisionError, ShapeError, SiteError
-from iar.revision import Revision, mms_directions, pca_directions, projected_std, separation
+from iar.revision import Revision, mms_directions, pca_directions, projected_std
 
 N, L, H, D = 2000, 2, 3, 8  # enough samples that a logistic probe pins the direction down
 
@@ -104,9 +104,9 @@ def test_top_ranks_heads_by_probe_accuracy():
         rev.top(L * H + 1)
 
 
-def test_saturated_probes_are_ranked_by_separation_not_by_index():
+def test_saturated_probes_are_ranked_by_validation_loss_not_by_index():
     # every head separates perfectly (probe accuracy 1.0 everywhere), by different margins; the
-    # widest margin sits at the last head, where index order would rank it last
+    # widest margin (lowest held-out log-loss) sits at the last head, where index order ranks it last
     g = torch.Generator().manual_seed(3)
     gap = torch.linspace(6.0, 12.0, L * H).reshape(L, H)
     u = torch.nn.functional.normalize(torch.randn(L, H, D, generator=g), dim=-1)
@@ -114,24 +114,18 @@ def test_saturated_probes_are_ranked_by_separation_not_by_index():
     pos = torch.randn(400, L, H, D, generator=g) + gap[..., None] * u
     rev = Revision.fit(pos, neg, method="mms", probe=True, progress=False)
     assert bool((rev.accuracy == 1.0).all())
-    assert rev.top(2) == [(L - 1, H - 1), (L - 1, H - 2)]
-    assert torch.allclose(rev.separation, separation(pos, neg, rev.directions))
-    # accuracy still comes first: a head that separates worse ranks below, whatever its margin
+    assert rev.top(1) == [(L - 1, H - 1)]  # widest margin first; index order would rank it last
+    by_loss = [divmod(int(i), H) for i in torch.argsort(rev.val_loss.flatten())]
+    assert rev.top(L * H) == by_loss == rev.probe.top(L * H)
+    assert torch.equal(rev.val_loss, rev.probe.val_loss)
+    # accuracy still comes first: a head that separates worse ranks below, whatever its loss
     acc = rev.accuracy.clone()
     acc[L - 1, H - 1] = 0.9
-    assert Revision(rev.directions, rev.sigma, accuracy=acc, separation=rev.separation).top(1) == [(L - 1, H - 2)]
-    # without separation (hand-built or older files): index order among ties, as before
+    assert Revision(rev.directions, rev.sigma, accuracy=acc, val_loss=rev.val_loss).top(1) == by_loss[1:2]
+    # without the loss (hand-built or older files): index order among ties, as before
     assert Revision(rev.directions, rev.sigma, accuracy=rev.accuracy).top(1) == [(0, 0)]
-    with pytest.raises(ShapeError, match="separation"):
-        Revision(rev.directions, rev.sigma, separation=rev.separation[0])
-
-
-def test_separation_is_cohens_d_along_the_direction():
-    pos = torch.tensor([[[2.0, 0.0]], [[4.0, 1.0]]])
-    neg = torch.tensor([[[0.0, 5.0]], [[-2.0, 1.0]]])
-    # projections 2, 4 vs 0, -2: means 3 and -1, within-side std 1 on both sides
-    assert separation(pos, neg, torch.tensor([[1.0, 0.0]])).tolist() == [4.0]
-    assert separation(neg, pos, torch.tensor([[1.0, 0.0]])).tolist() == [-4.0]
+    with pytest.raises(ShapeError, match="val_loss"):
+        Revision(rev.directions, rev.sigma, val_loss=rev.val_loss[0])
 
 
 def test_meta_records_provenance(planted):
@@ -176,7 +170,7 @@ def test_save_load_round_trip_is_exact(fitted, tmp_path):
     assert torch.equal(back.directions, fitted.directions)
     assert torch.equal(back.sigma, fitted.sigma)
     assert torch.equal(back.accuracy, fitted.accuracy)
-    assert torch.equal(back.separation, fitted.separation)
+    assert torch.equal(back.val_loss, fitted.val_loss)
     assert back.top(3) == fitted.top(3)
     assert (back.level, back.method, back.meta) == (fitted.level, fitted.method, fitted.meta)
     assert not list(tmp_path.glob("*.tmp")), "temporary file left behind"
