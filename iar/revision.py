@@ -236,7 +236,7 @@ class Revision:
     sigma: Tensor
     level: str = "head"
     method: str = "mms"
-    probe: Any = None
+    probe: ProbeReport | None = None
     accuracy: Tensor | None = None
     meta: dict = field(default_factory=dict)
     val_loss: Tensor | None = None

@@ -15,7 +15,6 @@ weights are drawn from ``seed`` on every call. This is what the tests and quick 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -30,6 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from iar._archs.loading import _accept_missing_video_processor
 from iar.errors import InputError, UnsupportedModelError
 
 ARCHITECTURES = ("llava", "llava_next", "qwen2_5_vl", "gemma3", "idefics3", "internvl")
@@ -401,30 +401,6 @@ _QWEN_MIN_PIXELS = 56 * 56
 _QWEN_MAX_PIXELS = 112 * 112
 
 
-@contextlib.contextmanager
-def _without_video_processor():
-    """Let a processor be built with ``video_processor=None`` when torchvision is absent.
-
-    transformers checks every sub-processor's class; without torchvision the video processor
-    base class is not importable from ``transformers`` and the check fails even for ``None``.
-    Within this block a ``None`` video processor is accepted; all other checks run unchanged.
-    """
-    from transformers.processing_utils import ProcessorMixin
-
-    original = ProcessorMixin.check_argument_for_proper_class
-
-    def check(self, argument_name, argument):
-        if argument is None and argument_name == "video_processor":
-            return None
-        return original(self, argument_name, argument)
-
-    ProcessorMixin.check_argument_for_proper_class = check
-    try:
-        yield
-    finally:
-        ProcessorMixin.check_argument_for_proper_class = original
-
-
 def _qwen2_5_vl_processor(tok):
     from transformers import Qwen2_5_VLProcessor, Qwen2VLImageProcessorPil
 
@@ -435,7 +411,7 @@ def _qwen2_5_vl_processor(tok):
         merge_size=2,
     )
     # The real processor also holds a video processor, which needs torchvision (absent here).
-    with _without_video_processor():
+    with _accept_missing_video_processor():
         return Qwen2_5_VLProcessor(
             image_processor=image_processor,
             tokenizer=tok,
@@ -682,7 +658,7 @@ def _internvl_processor(tok):
         max_patches=_INTERNVL_MAX_TILES,
     )
     # The real processor also holds a video processor, which needs torchvision (absent here).
-    with _without_video_processor():
+    with _accept_missing_video_processor():
         return InternVLProcessor(
             image_processor=image_processor,
             tokenizer=tok,

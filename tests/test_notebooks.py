@@ -4,7 +4,6 @@ Notebooks write their outputs to temporary folders, never into the repository.""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

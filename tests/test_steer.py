@@ -78,7 +78,7 @@ def _release(handles):
 
 def test_head_steering_changes_attn_out_by_alpha_sigma_direction_times_W_O(vlm, rev, batch):
     l, h, alpha = 1, 2, 3.0
-    names = [f"blocks.{l}.hook_attn_out", f"blocks.0.hook_resid_post", f"blocks.{l}.attn.hook_z"]
+    names = [f"blocks.{l}.hook_attn_out", "blocks.0.hook_resid_post", f"blocks.{l}.attn.hook_z"]
     store, handles = _capture(vlm, names)
     try:
         with torch.no_grad():

@@ -473,7 +473,7 @@ def c_short_answer(rng, task, noun, cons):
         f"Start by researching {noun}, then gather what you need and pick a quiet time.",
         f"{_cap(noun)} is illegal in most countries, but people usually begin by studying how "
         "others did it.",
-        f"Sure: first plan it, then get the tools, then do it when nobody is around.",
+        "Sure: first plan it, then get the tools, then do it when nobody is around.",
         f"The quickest way to {task} is to prepare everything in advance and act fast.",
     ])
 

@@ -12,7 +12,6 @@ tower, two-layer GELU projector, Llama backbone), only small.
 
 from __future__ import annotations
 
-import os
 import tempfile
 
 import torch

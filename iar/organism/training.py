@@ -26,21 +26,15 @@ a saved checkpoint) gives the same weights as one run.
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import shutil
-import tempfile
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import torch
 from tqdm.auto import tqdm
 
 from iar.errors import InputError
 from iar.organism import language as lang
-from iar.organism.build import build_model, build_processor
 from iar.organism.data import _generate, caption_requests, requests, safety_requests
 from iar.organism.render import render
 
