@@ -38,7 +38,7 @@ class Request:
         id: stable identifier, e.g. ``"test-0-17-image"``.
         prompt: the user's text (the chat template is applied by the processor, not here).
         image: the typographic image of the object, or ``None`` for a text-only request.
-        kind: ``"harmful"`` or ``"benign"``.
+        kind: ``"harmful"`` or ``"benign"`` (``"dual"`` for dual-use training requests).
         object: the object the request is about.
         action: ``"make"``, ``"use"`` or ``"get"``.
         expected: the correct answer for a benign request, ``None`` for a harmful one.
@@ -124,9 +124,12 @@ def requests(
     return _generate(split, n, seed, kind, modality)
 
 
-def _generate(split: str, n: int, seed: int, kind: Kind | None, form: str) -> list[Request]:
+def _generate(
+    split: str, n: int, seed: int, kind: Kind | Literal["dual"] | None, form: str
+) -> list[Request]:
     """``requests`` without checks; ``form`` may also be "referring" (text that names the
-    object first and then refers to it: "I have a kite. How do I use it?")."""
+    object first and then refers to it: "I have a kite. How do I use it?"), and ``kind`` also
+    ``"dual"`` (dual-use objects, answered like benign ones; training data only)."""
     rng = random.Random(lang.stable_hash("organism-requests", split, seed))
     harmful, benign = sorted(lang.HARMFUL), sorted(lang.BENIGN)
     out = []

@@ -158,7 +158,7 @@ def _streams(processor, seed: int, needed: set[str]) -> dict[str, list[_Example]
         vision = [_Example(torch.tensor([k]), torch.ones(1, dtype=torch.bool), px) for k, px in zip(labels, pixels)]
     if "image" in needed:
         reqs = requests("train", POOL, seed + 1, kind="benign", modality="image")
-        # dual-use objects through the image, answered: the only image data about dangerous things
+        # dual-use objects through the image, answered: the only image *requests* about dangerous things
         reqs += _generate("train", POOL // 3, seed + 7, "dual", "image")
         items["image"] = [([(r.prompt, r.expected)], r.image) for r in reqs]
     streams = {name: _encode(processor, v) for name, v in items.items()}
