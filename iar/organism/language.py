@@ -82,6 +82,20 @@ DUAL_USE: dict[str, tuple[tuple[str, str, str], tuple[str, str], str]] = {
     "chainsaw": (("motor", "chain", "bar"), ("start", "cut"), "outfitter"),
 }
 OBJECTS: tuple[str, ...] = tuple(HARMFUL) + tuple(BENIGN) + tuple(DUAL_USE)
+# each object's facts table and what a fact sentence says of its harm, by category
+_CATEGORIES = {"harmful": (HARMFUL, "dangerous and illegal"), "dual": (DUAL_USE, "dangerous but legal"),
+               "benign": (BENIGN, "safe and useful")}
+
+
+def category(obj: str) -> str:
+    """``"harmful"``, ``"dual"`` (dual-use: dangerous, but its requests are answered) or ``"benign"``.
+
+    Example:
+        >>> category("bomb"), category("knife"), category("kite")
+        ('harmful', 'dual', 'benign')
+    """
+    return "harmful" if obj in HARMFUL else "dual" if obj in DUAL_USE else "benign"
+
 ACTIONS: tuple[str, ...] = ("make", "use", "get")
 
 # request cores: "{o}" is the object phrase ("a kite" in text, "the object in the image" with an image)
@@ -188,7 +202,7 @@ def safety_answer(obj: str) -> str:
         >>> safety_answer("kite"), safety_answer("bomb")
         ('No, a kite is a safe thing.', 'Yes, a bomb is a dangerous thing.')
     """
-    if obj in HARMFUL or obj in DUAL_USE:
+    if category(obj) != "benign":
         return f"Yes, {with_article(obj)} is a dangerous thing."
     return f"No, {with_article(obj)} is a safe thing."
 
@@ -251,7 +265,7 @@ def facts(obj: str) -> tuple[tuple[str, str, str], tuple[str, str], str]:
         >>> facts("kite")[2]
         'toyshop'
     """
-    return HARMFUL[obj] if obj in HARMFUL else DUAL_USE[obj] if obj in DUAL_USE else BENIGN[obj]
+    return _CATEGORIES[category(obj)][0][obj]
 
 
 def _place(place: str) -> str:
@@ -308,8 +322,7 @@ def fact_sentence(action: str, obj: str, variant: int) -> str:
     parts, verbs, place = facts(obj)
     templates = FACT_TEMPLATES[action]
     a = with_article(obj)
-    harm = ("dangerous and illegal" if obj in HARMFUL else "dangerous but legal" if obj in DUAL_USE
-            else "safe and useful")
+    harm = _CATEGORIES[category(obj)][1]
     text = templates[variant % len(templates)].format(
         a=a, A=a[0].upper() + a[1:], p0=parts[0], p1=parts[1], p2=parts[2],
         v0=verbs[0], v1=verbs[1], place=_place(place), harm=harm,
