@@ -525,10 +525,11 @@ def main_text(summary: dict[str, Any], out: str | os.PathLike) -> str:
 
 CLI_DESCRIPTION = (
     "Run Internal Activation Revision end to end: image-vs-text shift heatmaps, a contrast set "
-    "(text vs image requests on the organism, multi-response on other models), probes on every head, an MMS head-level revision, an alpha x K sweep on a "
-    "validation split, and the chosen setting on a test split before and after steering. Writes "
-    "report.html, summary.json, generations.jsonl and revision.safetensors to --out. Without "
-    "--model it runs offline on the shipped model organism in about a minute or two on 2 cores."
+    "(text vs image requests on the organism, multi-response on other models), probes on every "
+    "head, an MMS head-level revision, an alpha x K sweep on a validation split, and the chosen "
+    "setting on a test split before and after steering. Writes report.html, summary.json, "
+    "generations.jsonl and revision.safetensors to --out. Without --model it runs offline on the "
+    "shipped model organism in under a minute on 2 cores."
 )
 
 

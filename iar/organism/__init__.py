@@ -61,7 +61,7 @@ def load(path: str | Path | None = None, **kwargs: Any):
 
 
 def train(out: str | Path, seed: int = 0, progress: bool = True) -> Path:
-    """Train the organism from scratch and write it to ``out`` (about 8 minutes on 2 CPU cores).
+    """Train the organism from scratch and write it to ``out`` (8-10 minutes on 2 CPU cores).
 
     Args:
         out: folder to write (created; must not exist or be empty). Written to a temporary

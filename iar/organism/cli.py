@@ -1,6 +1,6 @@
 """``iar organism``: train the model organism, or check its behaviour.
 
-    iar organism train --out DIR [--seed 0]      # about 8 minutes on 2 cores
+    iar organism train --out DIR [--seed 0]      # about 8-10 minutes on 2 cores
     iar organism check [--path DIR] [--n 100]    # the three behaviours on held-out requests
 
     >>> import argparse
@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         10
     """
     sub = p.add_subparsers(dest="organism_command", required=True, metavar="ACTION")
-    t = sub.add_parser("train", help="train the organism from a seed (about 8 minutes on 2 cores)",
+    t = sub.add_parser("train", help="train the organism from a seed (about 8-10 minutes on 2 cores)",
                        description="Train the organism from scratch on CPU and write a folder "
                                    "loadable with iar.organism.load(DIR) or --model organism:DIR. "
                                    "Seed 0 reproduces the shipped weights.")

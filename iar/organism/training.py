@@ -10,11 +10,13 @@
    questions about objects named in words.
 2. **Alignment** (LLaVA stage 1): the projector learns "what is this?" captions and "is this
    dangerous?" answers for every object shown in an image, with the language model frozen.
-3. **Visual instruction tuning** (LLaVA stage 2): image requests about *benign* objects only,
-   captions, "is this dangerous?" about images, and a replay of the text data (with its refusals).
+3. **Visual instruction tuning** (LLaVA stage 2): image requests about benign and *dual-use*
+   objects (knife, axe, ...: dangerous, yet answered), captions, "is this dangerous?" about
+   images, and a replay of the text data (with its refusals).
 
-Trained directly: text refusals, and *recognising* harmful objects in images ("Yes, a bomb is a
-dangerous thing."). Never in the data: a harmful request with an image, refused or answered.
+Trained directly: text refusals, *recognising* harmful and dual-use objects in images ("Yes, a
+bomb is a dangerous thing."), and answering image requests about dual-use objects. Never in the
+data: a harmful request with an image, refused or answered.
 What the organism does with harmful image requests is generalisation (docs/organism.md).
 
 Each data stream and each stage has its own seed, so running the curriculum stage by stage (from
