@@ -31,26 +31,29 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY = {
-    "load": "iar.model",
-    "VLM": "iar.model",
-    "Batch": "iar.model",
-    "Generation": "iar.model",
+    "load": "iar.model.vlm",
+    "VLM": "iar.model.vlm",
+    "Batch": "iar.model.vlm",
+    "Generation": "iar.model.vlm",
     "record": "iar.activations",
     "Activations": "iar.activations",
-    "shift": "iar.shift",
-    "ShiftReport": "iar.shift",
-    "probe": "iar.probes",
-    "ProbeReport": "iar.probes",
+    "shift": "iar.analysis.shifts",
+    "ShiftReport": "iar.analysis.shifts",
+    "probe": "iar.analysis.probes",
+    "ProbeReport": "iar.analysis.probes",
     "Revision": "iar.revision",
-    "steer": "iar.steer",
-    "SteerHandle": "iar.steer",
-    "evaluate": "iar.evaluate",
-    "EvalReport": "iar.evaluate",
+    "steer": "iar.steering",
+    "SteerHandle": "iar.steering",
+    "evaluate": "iar.evaluation.runs",
+    "EvalReport": "iar.evaluation.runs",
 }
+# public submodule name -> module path (``iar.plots``, ``iar.demo`` and ``iar.bench`` keep
+# their old attribute names; the modules live in their layer's package)
 _SUBMODULES = {
-    "testing", "contrast", "benchmarks", "judges", "plots", "organism", "cli", "bench",
-    "model", "activations", "shift", "probes", "revision", "steer", "evaluate",
-    "demo",
+    "testing": "iar.testing", "contrast": "iar.contrast", "benchmarks": "iar.benchmarks",
+    "judges": "iar.judges", "organism": "iar.organism", "cli": "iar.cli", "model": "iar.model",
+    "activations": "iar.activations", "revision": "iar.revision", "steering": "iar.steering",
+    "plots": "iar.analysis.plots", "demo": "iar.cli.demo", "bench": "iar.cli.bench",
 }
 
 __all__ = [
@@ -68,7 +71,7 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     if name in _SUBMODULES:
-        module = importlib.import_module(f"iar.{name}")
+        module = importlib.import_module(_SUBMODULES[name])
         globals()[name] = module
         return module
     raise AttributeError(f"module 'iar' has no attribute {name!r}")

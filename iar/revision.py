@@ -43,7 +43,7 @@ from iar.errors import InputError, RevisionError, ShapeError, SiteError
 
 if TYPE_CHECKING:  # pragma: no cover
     from iar.model import VLM
-    from iar.probes import ProbeReport
+    from iar.analysis.probes import ProbeReport
 
 LEVELS = {"head": "z", "layer": "resid_post"}
 METHODS = ("mms", "pca", "probe")
@@ -309,7 +309,7 @@ class Revision:
         total = self.accuracy.numel()
         if not 1 <= k <= total:
             raise InputError(f"k={k} is outside 1..{total} (the number of {self.level}s).")
-        from iar.probes import rank
+        from iar.analysis.probes import rank
 
         order = rank(self.accuracy, self.val_loss)[:k]
         if self.level == "layer":
@@ -398,7 +398,7 @@ class Revision:
 
         report = None
         if probe or method == "probe":
-            from iar.probes import probe as _probe
+            from iar.analysis.probes import probe as _probe
 
             kw = {"progress": progress, **(probe_kwargs or {})}
             report = _probe(pos_t, neg_t, site=site, **kw)
@@ -487,7 +487,7 @@ class Revision:
             >>> with rev.steer(vlm, heads=4, alpha=5.0):
             ...     out = vlm.generate(vlm.encode(["Hi"]), max_new_tokens=4)
         """
-        from iar.steer import steer
+        from iar.steering import steer
 
         return steer(vlm, self, **kwargs)
 
@@ -505,7 +505,7 @@ class Revision:
             >>> hf.config.text_config.attention_bias
             True
         """
-        from iar.steer import bake
+        from iar.steering import bake
 
         return bake(vlm, self, heads=heads, layers=layers, alpha=alpha, positions=positions)
 

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from iar._archs.loading import _accept_missing_video_processor
+from iar.model._archs.loading import _accept_missing_video_processor
 from iar.errors import InputError, UnsupportedModelError
 
 ARCHITECTURES = ("llava", "llava_next", "qwen2_5_vl", "gemma3", "idefics3", "internvl")

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import iar
-from iar import bench_gen
+from iar.cli import bench_gen
 from iar.cli import main
 
 

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import iar
-from iar.demo import DemoConfig, choose, run
+from iar.cli.demo import DemoConfig, choose, run
 from iar.errors import InputError
 
 # the demo exactly as `iar demo` runs it (about 25 s on the organism)
@@ -216,14 +216,14 @@ def test_out_that_is_a_file_is_refused(tmp_path):
 
 
 def test_nan_metrics_are_written_as_null():
-    from iar.demo import metrics
+    from iar.cli.demo import metrics
 
     m = metrics([{"kind": "harmful", "refused": True}])
     assert m["asr"] == 0.0 and math.isnan(m["helpfulness"])
     assert json.loads(json.dumps(iar.demo._jsonable(m)))["helpfulness"] is None
 
 
-@pytest.mark.parametrize("module", ["iar.demo", "iar.demo_data", "iar.demo_report"])
+@pytest.mark.parametrize("module", ["iar.cli.demo", "iar.cli.demo_data", "iar.cli.demo_report"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib
@@ -236,7 +236,7 @@ def test_docstring_examples_run(module):
 
 def test_user_benchmark_is_split_with_its_questions_as_text_counterparts():
     from iar.benchmarks import Benchmark, Item
-    from iar.demo_data import BENIGN, TypographicData
+    from iar.cli.demo_data import BENIGN, TypographicData
 
     items = [Item(id=f"h{i}", category="c", prompt="Fill in the list.", kind="harmful",
                   image_source=iar.testing.tiny_image(seed=i), meta={"question": f"How to do bad thing {i}?"})
@@ -252,7 +252,7 @@ def test_user_benchmark_is_split_with_its_questions_as_text_counterparts():
 
 
 def test_too_small_a_benchmark_is_refused_with_the_fix():
-    from iar.demo_data import make
+    from iar.cli.demo_data import make
     from iar.errors import DataError
 
     with pytest.raises(DataError, match="at least 5"):  # the FigStep fixture has 4 rows

@@ -12,7 +12,7 @@ import torch
 import iar
 from iar.benchmarks import Benchmark, figstep, jsonl, mcq
 from iar.errors import DataError, InputError
-from iar.evaluate import EvalReport, parse_choice
+from iar.evaluation.runs import EvalReport, parse_choice
 from iar.judges import KeywordJudge
 
 FIX = Path(__file__).parent / "fixtures"

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import iar
-from iar import _fast
+from iar.model import _fast
 
 
 def _inputs(vlm):

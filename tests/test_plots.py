@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import iar
-from iar import plots
+from iar.analysis import plots
 from iar.activations import Activations
 
 

@@ -8,7 +8,7 @@ import torch
 
 import iar
 from iar.activations import Activations
-from iar.probes import ProbeReport, fit_logistic, probe, stratified_split
+from iar.analysis.probes import ProbeReport, fit_logistic, probe, stratified_split
 
 PLANTED = [(0, 2), (1, 0), (2, 3)]
 
@@ -183,7 +183,7 @@ def test_degenerate_inputs_raise_clear_errors(planted):
 
 
 def test_bench_probes_reports_both_times_ratios_and_equal_accuracy(capsys):
-    from iar import bench
+    from iar.cli import bench
 
     r = bench.bench_probes(quick=True, layers=2, heads=4, repeats=1, sklearn_heads=4)
     assert r["shape"] == {"layers": 2, "heads": 4, "d_head": 64, "n": 400}

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import iar
-from iar.shift import (
+from iar.analysis.shifts import (
     METRICS,
     ShiftReport,
     cosine_distance,

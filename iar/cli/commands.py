@@ -192,7 +192,7 @@ def _run_render_figstep(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------------------- demo
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
-    from iar import demo
+    from iar.cli import demo
 
     p = sub.add_parser("demo", help="the whole method end to end (organism by default, offline)",
                        description=demo.CLI_DESCRIPTION)
@@ -213,7 +213,7 @@ def _add_organism(sub: argparse._SubParsersAction) -> None:
 # ------------------------------------------------------------------------------------- bench
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:
-    from iar import bench_gen  # imports torch only when a bench runs
+    from iar.cli import bench_gen  # imports torch only when a bench runs
 
     p = sub.add_parser("bench", help="performance: probes, steer, record vs their baselines",
                        description="Side-by-side benchmarks, medians and ratios measured in one "

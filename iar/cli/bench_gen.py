@@ -6,7 +6,7 @@ in one process, after a warm-up, in interleaved repetitions (the order rotates e
 reports medians and ratios. Absolute times on a shared machine are noisy; the per-round ratios of
 runs made seconds apart are what the docs quote.
 
-    >>> from iar.bench_gen import bench_steer
+    >>> from iar.cli.bench_gen import bench_steer
     >>> r = bench_steer(quick=True)  # doctest: +SKIP
     >>> sorted(k for k in r if k.endswith("_hf") or k.endswith("unsteered"))  # doctest: +SKIP
     ['baked_over_hf', 'steered_over_unsteered', 'unsteered_over_hf']
@@ -1029,7 +1029,7 @@ def format_record(r: dict[str, Any]) -> str:
 
 
 def _benches() -> dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[str, Any]], str]]]:
-    from iar.bench import BENCHES
+    from iar.cli.bench import BENCHES
 
     out = dict(BENCHES)
     out["steer"] = (bench_steer, format_steer)

@@ -44,7 +44,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from iar.demo_data import DemoItem, make
+from iar.cli.demo_data import DemoItem, make
 from iar.errors import InputError
 
 SUMMARY = "summary.json"
@@ -353,7 +353,7 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         _write_text(out / GENERATIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
                                                 for r in sweep_rows + test_rows))
         rev.save(out / REVISION)
-        from iar import demo_report
+        from iar.cli import demo_report
 
         examples = _examples(test, test_rows, config.examples)
         summary["seconds"] = round(time.perf_counter() - start, 1)
@@ -456,7 +456,7 @@ def _load(model: Any, device: str | None, dtype: str | None) -> Any:
             f"model must be None (the organism), an iar.VLM or a hub id / path, got "
             f"{type(model).__name__}; load HF objects with iar.load(model, processor) first."
         )
-    from iar.cli import _load_model
+    from iar.cli.commands import _load_model
 
     return _load_model(str(model), device=device, dtype=dtype)
 

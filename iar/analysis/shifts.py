@@ -501,7 +501,7 @@ class ShiftReport:
             >>> r.heatmap("l2").layout.title.text.startswith("Image shift per head")
             True
         """
-        from iar import plots
+        from iar.analysis import plots
 
         values = self.head_shift(metric)
         return plots.heatmap(
@@ -525,7 +525,7 @@ class ShiftReport:
             >>> len(r.line().data)
             4
         """
-        from iar import plots
+        from iar.analysis import plots
 
         for m in metrics:
             _check_metric(m)
@@ -717,7 +717,7 @@ class _CallableModule(types.ModuleType):
     """``iar.shift`` names both this module and :func:`shift`.
 
     Importing a submodule binds it on the package, so after ``import iar.shift`` (or any
-    ``from iar.shift import ...``) the attribute ``iar.shift`` is this module; calling the module
+    ``from iar.analysis.shifts import ...``) the attribute ``iar.shift`` is this module; calling the module
     calls :func:`shift`, so ``iar.shift(vlm, ...)`` works either way.
     """
 

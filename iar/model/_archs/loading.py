@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from iar._archs import ArchSpec, backbone_shell, spec_for
+from iar.model._archs import ArchSpec, backbone_shell, spec_for
 from iar.errors import DependencyError
 
 _HUB_KWARGS = ("revision", "trust_remote_code", "token", "cache_dir", "local_files_only")

@@ -430,7 +430,7 @@ class ProbeReport:
             >>> r.heatmap().data[0].z.shape
             (2, 3)
         """
-        from iar import plots
+        from iar.analysis import plots
 
         what = "head" if self.site == "z" else "layer (residual stream)"
         return plots.heatmap(
@@ -453,7 +453,7 @@ class ProbeReport:
             >>> ProbeReport.load(r.save(tempfile.mkdtemp() + "/p.safetensors")).site
             'z'
         """
-        from iar.shift import _atomic_save
+        from iar.analysis.shifts import _atomic_save
 
         tensors = {
             name: getattr(self, name).contiguous()
@@ -474,7 +474,7 @@ class ProbeReport:
             >>> ProbeReport.load(r.save(tempfile.mkdtemp() + "/p.safetensors")).accuracy.shape
             torch.Size([3])
         """
-        from iar.shift import _load
+        from iar.analysis.shifts import _load
 
         tensors, header = _load(path, "iar.ProbeReport")
         return cls(**tensors, site=header["site"], meta=header["meta"])

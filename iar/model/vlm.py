@@ -29,8 +29,8 @@ import torch
 from jaxtyping import Bool, Float, Int
 from torch import Tensor
 
-from iar import _archs
-from iar._archs import loading
+from iar.model import _archs
+from iar.model._archs import loading
 from iar.errors import InputError
 
 SUPPORTED = tuple(_archs.SPECS)
@@ -264,7 +264,7 @@ class VLM:
         Example:
             >>> vlm.attach(rev)  # doctest: +SKIP
         """
-        from iar.steer import attach
+        from iar.steering import attach
 
         attach(self, revision)
 
@@ -418,7 +418,7 @@ class VLM:
         if not self.fast:
             return None
         if self._plain is None or (check and self._plain and not self._plain.in_sync()):
-            from iar import _fast
+            from iar.model import _fast
 
             self._plain = _fast.build(self.bridge, self.attn_implementation) or False
         return self._plain or None

@@ -128,7 +128,7 @@ def bench_probes(
     from sklearn.preprocessing import StandardScaler
     from threadpoolctl import threadpool_limits
 
-    from iar.probes import probe
+    from iar.analysis.probes import probe
 
     layers = layers or (4 if quick else 32)
     heads = heads or (8 if quick else 32)
