@@ -16,7 +16,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from iar._version import __version__
 from iar.errors import (
+    ArtifactError,
     DataError,
     DependencyError,
     IarError,
@@ -27,7 +29,6 @@ from iar.errors import (
     UnsupportedModelError,
 )
 
-__version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY = {
@@ -44,6 +45,7 @@ _LAZY = {
     "Revision": "iar.revision",
     "steer": "iar.steering",
     "SteerHandle": "iar.steering",
+    "bake": "iar.steering",
     "evaluate": "iar.evaluation.runs",
     "EvalReport": "iar.evaluation.runs",
 }
@@ -59,7 +61,7 @@ _SUBMODULES = {
 __all__ = [
     "__version__",
     "IarError", "UnsupportedModelError", "InputError", "ShapeError", "SiteError",
-    "RevisionError", "DataError", "DependencyError",
+    "RevisionError", "DataError", "DependencyError", "ArtifactError",
     *_LAZY,
     *sorted(_SUBMODULES),
 ]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -26,20 +25,12 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from iar import _io
+from iar._sites import SITES, check_sites  # noqa: F401  (re-exported: iar.activations.SITES)
 from iar.errors import DataError, InputError, ShapeError, SiteError
 
 if TYPE_CHECKING:  # pragma: no cover
     from iar.model import VLM, Batch
-
-# site name -> TransformerLens hook name inside block l
-SITES: dict[str, str] = {
-    "z": "blocks.{l}.attn.hook_z",
-    "resid_pre": "blocks.{l}.hook_resid_pre",
-    "resid_mid": "blocks.{l}.hook_resid_mid",
-    "resid_post": "blocks.{l}.hook_resid_post",
-    "attn_out": "blocks.{l}.hook_attn_out",
-    "mlp_out": "blocks.{l}.hook_mlp_out",
-}
 
 # meta entries that hold one value per sample: select/concat keep them aligned
 PER_SAMPLE_META = ("groups", "has_image", "with_response")
@@ -47,30 +38,7 @@ PER_SAMPLE_META = ("groups", "has_image", "with_response")
 Position = Union[int, str, Sequence[Tensor], None]
 
 
-def check_sites(sites: Iterable[str] | str) -> tuple[str, ...]:
-    """Validate site names and return them as a tuple.
 
-    Raises:
-        SiteError: a name that is not one of :data:`SITES`.
-
-    Example:
-        >>> check_sites(["z", "resid_post"])
-        ('z', 'resid_post')
-    """
-    if isinstance(sites, str):
-        sites = (sites,)
-    sites = tuple(sites)
-    if not sites:
-        raise SiteError(f"no sites given; choose from {sorted(SITES)}.")
-    for s in sites:
-        if s not in SITES:
-            raise SiteError(
-                f"unknown site {s!r}; choose from {sorted(SITES)} "
-                "('z' = per-head output before o_proj, 'resid_post' = residual stream after the block)."
-            )
-    if len(set(sites)) != len(sites):
-        raise SiteError(f"sites {sites} name a site twice; list each once.")
-    return sites
 
 
 class Activations:
@@ -271,62 +239,44 @@ class Activations:
         """Write a ``.safetensors`` file (tensors + labels; ``meta`` as JSON in its header).
 
         Written to a temporary file in the same folder and renamed, so a crash never leaves a
-        half-written file.
+        half-written file (the one artifact format of :mod:`iar._io`, with a SHA-256).
 
         Example:
             >>> acts.save(tmp_path / "acts.safetensors")  # doctest: +SKIP
         """
-        from safetensors.torch import save_file
-
-        path = Path(path)
         try:
-            meta_json = json.dumps(self.meta)
+            json.dumps(self.meta)
         except TypeError as err:
             raise InputError(f"acts.meta must be JSON-serialisable to save: {err}.") from err
-        tensors = {f"site.{s}": t.contiguous() for s, t in self._data.items()}
+        tensors = {f"site.{s}": t for s, t in self._data.items()}
         if self._labels is not None:
             tensors["labels"] = self._labels.to(torch.uint8)
-        header = {"format": "iar.activations/1", "sites": json.dumps(list(self._data)), "meta": meta_json}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            save_file(tensors, tmp, metadata=header)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        return path
+        return _io.save_artifact(path, FORMAT, tensors, {"sites": list(self._data), "meta": self.meta})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Activations:
-        """Read a file written by :meth:`save`.
+        """Read a file written by :meth:`save` (also the layout of iar 0.1, ``iar.activations/1``).
 
         Raises:
-            DataError: the file is missing or is not an ``iar`` activations file.
+            ArtifactError: the file is missing, damaged or not an ``iar`` activations file.
 
         Example:
             >>> acts = Activations.load("acts.safetensors")  # doctest: +SKIP
         """
-        from safetensors import safe_open
-
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"no activations file at {str(path)!r}; check the path.")
-        try:
-            with safe_open(str(path), framework="pt") as f:
-                header = f.metadata() or {}
-                tensors = {k: f.get_tensor(k) for k in f.keys()}
-        except Exception as err:
-            raise DataError(f"{str(path)!r} is not a readable safetensors file: {err}") from err
-        if header.get("format") != "iar.activations/1":
-            raise DataError(
-                f"{str(path)!r} is a safetensors file but not one written by Activations.save."
-            )
-        sites = json.loads(header["sites"])
-        data = {s: tensors[f"site.{s}"] for s in sites}
+        tensors, header = _io.load_artifact(path, FORMAT, what="activations", legacy=_legacy_header)
+        data = {s: tensors[f"site.{s}"] for s in header["sites"]}
         labels = tensors.get("labels")
-        return cls(data, labels=None if labels is None else labels.bool(), meta=json.loads(header["meta"]))
+        return cls(data, labels=None if labels is None else labels.bool(), meta=header["meta"])
+
+
+FORMAT = "iar.Activations"
+
+
+def _legacy_header(metadata: dict[str, str], tensors: dict[str, Tensor]) -> dict[str, Any] | None:
+    """The header of a file from iar 0.1 (``"format": "iar.activations/1"``, no checksum)."""
+    if metadata.get("format") != "iar.activations/1":
+        return None
+    return {"sites": json.loads(metadata["sites"]), "meta": json.loads(metadata["meta"])}
 
 
 def _as_index(index: Any, n: int) -> Tensor:

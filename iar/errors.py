@@ -41,3 +41,9 @@ class DataError(IarError, ValueError):
 
 class DependencyError(IarError, ImportError):
     """An optional dependency is missing; the message says what to install."""
+
+
+class ArtifactError(RevisionError, DataError, InputError):
+    """A saved file (activations, revision, shift or probe report) that is missing, damaged, or
+    of another kind. It is also a :class:`RevisionError`, :class:`DataError` and
+    :class:`InputError`, the three errors these files raised before they shared one format."""

@@ -30,7 +30,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,10 @@ import torch
 from jaxtyping import Float
 from torch import Tensor
 
-from iar.errors import InputError, RevisionError, ShapeError, SiteError
+from iar import _io
+from iar._sites import site_tensor
+from iar._version import __version__
+from iar.errors import ArtifactError, InputError, RevisionError, ShapeError, SiteError
 
 if TYPE_CHECKING:  # pragma: no cover
     from iar.model import VLM
@@ -151,21 +153,7 @@ def orient(directions: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
 # inputs
 
 
-def _tensor_of(x: Any, site: str, side: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x.detach().float().cpu()
-    try:
-        sites = x.sites
-    except AttributeError:
-        raise InputError(
-            f"{side} must be an iar.Activations or a tensor, got {type(x).__name__}."
-        ) from None
-    if site not in sites:
-        raise SiteError(
-            f"{side} activations have no site {site!r} (recorded: {list(sites)}); record it with "
-            f"iar.record(..., sites=({site!r},))."
-        )
-    return x[site].detach().float().cpu()
+
 
 
 def _groups_of(x: Any, n: int) -> list[int] | None:
@@ -381,8 +369,8 @@ class Revision:
                     "iar.record(vlm, contrast_set) as the only argument."
                 )
             positive, negative = positive.positive, positive.negative
-        pos_t = _tensor_of(positive, site, "positive")
-        neg_t = _tensor_of(negative, site, "negative")
+        pos_t = site_tensor(positive, site, "positive").float().cpu()
+        neg_t = site_tensor(negative, site, "negative").float().cpu()
         want_dims = 4 if level == "head" else 3
         if pos_t.ndim != want_dims or neg_t.shape[1:] != pos_t.shape[1:]:
             raise ShapeError(
@@ -419,13 +407,12 @@ class Revision:
         if sigma_from is None:
             sig_acts = torch.cat([pos_t, neg_t])
         else:
-            sig_acts = _tensor_of(sigma_from, site, "sigma_from")
+            sig_acts = site_tensor(sigma_from, site, "sigma_from").float().cpu()
             if sig_acts.shape[1:] != pos_t.shape[1:]:
                 raise ShapeError(f"sigma_from has shape {tuple(sig_acts.shape)}; expected [n, *{tuple(pos_t.shape[1:])}].")
         sigma = projected_std(sig_acts, directions)
 
-        import iar
-
+        position = source_meta.get("position")
         meta = {
             "format": _FORMAT,
             "model": source_meta.get("model") or source_meta.get("model_name"),
@@ -433,12 +420,12 @@ class Revision:
             "level": level,
             "method": method,
             "site": site,
-            "position": _jsonable(source_meta.get("position")),
+            "position": position if position is None or isinstance(position, (int, float, str, bool)) else "custom",
             "strategy": strategy or source_meta.get("strategy") or "custom",
             "n_positive": len(pos_t),
             "n_negative": len(neg_t),
             "n_sigma": len(sig_acts),
-            "iar_version": iar.__version__,
+            "iar_version": __version__,
             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
         return cls(directions.float(), sigma.float(), level, method, report, None, meta)
@@ -475,40 +462,6 @@ class Revision:
                     f"the model has config hash {mine}; refit the revision on this model."
                 )
 
-    # ---- steering shortcuts ----------------------------------------------------------------------
-    def steer(self, vlm: VLM, **kwargs: Any):
-        """``iar.steer(vlm, self, **kwargs)``.
-
-        Example:
-            >>> import iar
-            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
-            >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
-            >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
-            >>> with rev.steer(vlm, heads=4, alpha=5.0):
-            ...     out = vlm.generate(vlm.encode(["Hi"]), max_new_tokens=4)
-        """
-        from iar.steering import steer
-
-        return steer(vlm, self, **kwargs)
-
-    def bake(self, vlm: VLM, *, heads: Any = None, layers: Any = None, alpha: Any = 1.0, positions: Any = "all"):
-        """Fold the revision into output-projection biases; returns a plain HF model.
-
-        See :func:`iar.steer.bake` for which architectures and levels are supported.
-
-        Example:
-            >>> import iar
-            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
-            >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
-            >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
-            >>> hf = rev.bake(vlm, heads=4, alpha=5.0)
-            >>> hf.config.text_config.attention_bias
-            True
-        """
-        from iar.steering import bake
-
-        return bake(vlm, self, heads=heads, layers=layers, alpha=alpha, positions=positions)
-
     # ---- save / load ---------------------------------------------------------------------------
     def _tensors(self) -> dict[str, Tensor]:
         out = {"directions": self.directions, "sigma": self.sigma}
@@ -524,7 +477,7 @@ class Revision:
         """Write the revision to one safetensors file (tensors + JSON provenance, no pickle).
 
         The write is atomic (temporary file, then rename); a SHA-256 over the tensors and the
-        metadata is stored so that :meth:`load` detects tampering.
+        metadata is stored so that :meth:`load` detects tampering (:mod:`iar._io`).
 
         Example:
             >>> import tempfile, os
@@ -533,28 +486,13 @@ class Revision:
             >>> Revision.load(path).level
             'head'
         """
-        from safetensors.torch import save_file
-
-        path = Path(path)
-        tensors = self._tensors()
         header = {"level": self.level, "method": self.method, "meta": self.meta}
-        blob = json.dumps(header, sort_keys=True, default=str)
-        metadata = {"iar": blob, "sha256": _digest(blob, tensors)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            save_file(tensors, tmp, metadata=metadata)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return _io.save_artifact(path, FORMAT, self._tensors(), header)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Revision:
-        """Read a revision written by :meth:`save`; damaged or tampered files raise RevisionError.
+        """Read a revision written by :meth:`save` (also iar 0.1's layout); damaged or tampered
+        files raise :class:`~iar.errors.ArtifactError` (a :class:`RevisionError`).
 
         Example:
             >>> import tempfile, os
@@ -563,48 +501,32 @@ class Revision:
             >>> Revision.load(path).directions.shape
             torch.Size([3, 4])
         """
-        from safetensors import safe_open
-
-        path = Path(path)
-        if not path.is_file():
-            raise RevisionError(f"no revision file at {str(path)!r}; check the path.")
+        tensors, header = _io.load_artifact(path, FORMAT, what="revision", legacy=_legacy_header)
         try:
-            with safe_open(str(path), framework="pt") as f:
-                metadata = f.metadata() or {}
-                tensors = {k: f.get_tensor(k) for k in f.keys()}
-        except Exception as e:  # SafetensorError, OSError, ...
-            raise RevisionError(
-                f"{str(path)!r} is not a readable revision file (truncated or corrupted: {e}); "
-                "save it again with Revision.save."
-            ) from None
-        if "iar" not in metadata or "sha256" not in metadata:
-            raise RevisionError(f"{str(path)!r} is a safetensors file but not an iar revision.")
-        if _digest(metadata["iar"], tensors) != metadata["sha256"]:
-            raise RevisionError(
-                f"{str(path)!r} failed its checksum: the file was modified after saving; "
-                "re-create it with Revision.save."
-            )
-        try:
-            header = json.loads(metadata["iar"])
             level, method, meta = header["level"], header["method"], header["meta"]
             directions, sigma = tensors["directions"], tensors["sigma"]
-        except (KeyError, ValueError, TypeError) as e:
-            raise RevisionError(f"{str(path)!r} has incomplete revision metadata ({e}).") from None
+        except KeyError as e:
+            raise ArtifactError(f"{str(path)!r} has incomplete revision metadata ({e}).") from None
         return cls(directions, sigma, level, method, None, tensors.get("probe_accuracy"), meta,
                    tensors.get("probe_val_loss"))
 
 
-def _digest(blob: str, tensors: dict[str, Tensor]) -> str:
-    h = hashlib.sha256(blob.encode())
-    for k in sorted(tensors):
-        t = tensors[k].detach().float().cpu().contiguous()
-        h.update(k.encode())
-        h.update(str(tuple(t.shape)).encode())
-        h.update(t.numpy().tobytes())
-    return h.hexdigest()
+FORMAT = "iar.Revision"
 
 
-def _jsonable(x: Any) -> Any:
-    if x is None or isinstance(x, (int, float, str, bool)):
-        return x
-    return "custom"
+def _legacy_header(metadata: dict[str, str], tensors: dict[str, Tensor]) -> dict[str, Any] | None:
+    """The header of a revision from iar 0.1 (``"iar"`` + ``"sha256"``, no format name)."""
+    if "sha256" not in metadata or "iar" not in metadata:
+        return None
+    try:
+        header = json.loads(metadata["iar"])
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or "format" in header:
+        return None
+    if _io.digest(metadata["iar"], tensors) != metadata["sha256"]:
+        raise ArtifactError(
+            "the revision file failed its checksum: it was modified after saving; re-create it "
+            "with Revision.save."
+        )
+    return header

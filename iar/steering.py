@@ -22,8 +22,8 @@ plain Hugging Face model that needs no hooks.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,63 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from iar.revision import Revision
 
 SCOPES = ("all", "prompt", "generated", "image", "text")
-_ATTACHED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-# --------------------------------------------------------------------------------------------
-# attaching a revision to a model
-
-
-def attach(vlm: VLM, revision: Revision) -> None:
-    """Remember ``revision`` as the default for ``iar.steer(vlm)`` (``revision=None``).
-
-    The revision is checked against the model first. The link is weak: it goes away with the model.
-
-    Args:
-        vlm: the loaded model.
-        revision: a revision fitted on this model.
-
-    Example:
-        >>> import iar
-        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
-        >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
-        >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
-        >>> iar.steer.attach(vlm, rev)
-        >>> with iar.steer(vlm, heads=4, alpha=5.0):
-        ...     logits = vlm.forward(vlm.encode(["Hi"]))
-    """
-    from iar.revision import Revision
-
-    if not isinstance(revision, Revision):
-        raise InputError(f"attach() needs an iar.Revision, got {type(revision).__name__}.")
-    revision.check(vlm)
-    _ATTACHED[vlm.bridge] = revision
-
-
-def detach(vlm: VLM) -> Revision | None:
-    """Forget the revision attached to ``vlm``; returns it (or ``None``).
-
-    Example:
-        >>> import iar
-        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
-        >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
-        >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
-        >>> vlm.attach(rev)
-        >>> iar.steer.detach(vlm) is rev
-        True
-    """
-    return _ATTACHED.pop(vlm.bridge, None)
-
-
-def attached(vlm: VLM) -> Revision | None:
-    """The revision attached to ``vlm`` with :func:`attach`, or ``None``.
-
-    Example:
-        >>> import iar
-        >>> attached(iar.load(*iar.testing.tiny_vlm("llava"))) is None
-        True
-    """
-    return _ATTACHED.get(vlm.bridge)
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,6 +208,10 @@ def _scope_mask(vlm: VLM, positions: Any, b: int, p: int, device: torch.device) 
 class SteerHandle:
     """Hooks added by :func:`steer`; remove them with :meth:`remove` or by leaving the ``with`` block.
 
+    The hooks go on through TransformerLens's ``bridge.hooks(...)`` context and come off through
+    it, so other hooks on the bridge are never touched. Entering a handle whose hooks were removed
+    puts them back on for the ``with`` block.
+
     Attributes:
         revision: the revision used.
         units: the steered ``(layer, head)`` pairs or layers.
@@ -286,27 +233,29 @@ class SteerHandle:
                  positions: Any, vectors: dict[int, Tensor]):
         self.vlm, self.revision, self.units = vlm, revision, units
         self.alpha, self.positions, self.vectors = alpha, positions, vectors
-        self._handles: list = []
+        self._stack: contextlib.ExitStack | None = None
 
     @property
     def active(self) -> bool:
-        """Whether the hooks are still on the bridge."""
-        return bool(self._handles)
+        """Whether the hooks are on the bridge."""
+        return self._stack is not None
+
+    def _hooks(self) -> list[tuple[str, Any]]:
+        hooks = self.vlm.bridge.hook_dict
+        site = "attn.hook_z" if self.revision.level == "head" else "hook_resid_post"
+        out = []
+        for layer, vec in self.vectors.items():
+            name = f"blocks.{layer}.{site}"
+            if name not in hooks:
+                raise UnsupportedModelError(f"the bridge has no hook {name!r}.")
+            out.append((name, self._make_hook(vec)))
+        return out
 
     def _add(self) -> None:
-        bridge = self.vlm.bridge
-        hooks = bridge.hook_dict
-        site = "attn.hook_z" if self.revision.level == "head" else "hook_resid_post"
-        try:
-            for layer, vec in self.vectors.items():
-                name = f"blocks.{layer}.{site}"
-                if name not in hooks:
-                    raise UnsupportedModelError(f"the bridge has no hook {name!r}.")
-                hp = hooks[name]
-                self._handles.append((hp, hp.add_hook(self._make_hook(vec), dir="fwd")))
-        except BaseException:
-            self.remove()
-            raise
+        if self._stack is None:
+            stack = contextlib.ExitStack()
+            stack.enter_context(self.vlm.bridge.hooks(fwd_hooks=self._hooks()))
+            self._stack = stack
 
     def _make_hook(self, vec64: Tensor):
         head = self.revision.level == "head"
@@ -337,12 +286,12 @@ class SteerHandle:
             >>> h = iar.steer(vlm, rev, heads=2, alpha=1.0)
             >>> h.remove()
         """
-        while self._handles:
-            hp, handle = self._handles.pop()
-            handle.hook.remove()
-            hp.fwd_hooks[:] = [x for x in hp.fwd_hooks if x is not handle]
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
 
     def __enter__(self) -> SteerHandle:
+        self._add()
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -353,16 +302,9 @@ class SteerHandle:
         return f"SteerHandle({what}={self.units}, positions={self.positions!r}, active={self.active})"
 
 
-def _prepare(vlm: VLM, revision: Revision | None, heads: Any, layers: Any, alpha: Any):
+def _prepare(vlm: VLM, revision: Revision, heads: Any, layers: Any, alpha: Any):
     from iar.revision import Revision
 
-    if revision is None:
-        revision = attached(vlm)
-        if revision is None:
-            raise RevisionError(
-                "no revision given and none attached to this model; pass one "
-                "(iar.steer(vlm, rev, ...)) or attach it first with iar.steer.attach(vlm, rev)."
-            )
     if not isinstance(revision, Revision):
         raise InputError(f"revision must be an iar.Revision, got {type(revision).__name__}.")
     revision.check(vlm)
@@ -376,7 +318,7 @@ def _prepare(vlm: VLM, revision: Revision | None, heads: Any, layers: Any, alpha
 
 def steer(
     vlm: VLM,
-    revision: Revision | None = None,
+    revision: Revision,
     *,
     heads: Sequence[tuple[int, int]] | int | None = None,
     layers: Sequence[int] | None = None,
@@ -387,8 +329,7 @@ def steer(
 
     Args:
         vlm: the loaded model.
-        revision: a fitted :class:`iar.Revision`; ``None`` uses the one attached with
-            :func:`attach`.
+        revision: a fitted :class:`iar.Revision`.
         heads: (head-level revision) ``[(layer, head), ...]`` or an int k = the top k heads by the
             revision's probe accuracy.
         layers: (layer-level revision) ``[layer, ...]``.
@@ -446,7 +387,7 @@ def _decoder_layers(model: torch.nn.Module, n_layers: int) -> Sequence[torch.nn.
 
 def bake(
     vlm: VLM,
-    revision: Revision | None = None,
+    revision: Revision,
     *,
     heads: Sequence[tuple[int, int]] | int | None = None,
     layers: Sequence[int] | None = None,
@@ -469,8 +410,7 @@ def bake(
 
     Args:
         vlm: the loaded model (left unchanged).
-        revision: a fitted :class:`iar.Revision`; ``None`` uses the one attached with
-            :func:`attach`.
+        revision: a fitted :class:`iar.Revision`.
         heads: (head-level revision) ``[(layer, head), ...]`` or an int k = the top k heads, as
             for :func:`steer`.
         layers: (layer-level revision) ``[layer, ...]``.
@@ -482,7 +422,7 @@ def bake(
         >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
         >>> cs = iar.contrast.single_response([f"How do I do {k}?" for k in range(6)], None, "No.", "Sure: step 1.")
         >>> rev = iar.Revision.fit(iar.record(vlm, cs, progress=False), progress=False)
-        >>> hf = iar.steer.bake(vlm, rev, heads=4, alpha=5.0)
+        >>> hf = iar.bake(vlm, rev, heads=4, alpha=5.0)
         >>> type(hf).__name__
         'LlavaForConditionalGeneration'
     """
@@ -564,23 +504,3 @@ def _device_of(params: dict[str, Tensor], key: str) -> torch.device:
     stem = key.rpartition(".")[0] + ".weight"
     v = params.get(stem)
     return v.device if v is not None else torch.device("cpu")
-
-
-# --------------------------------------------------------------------------------------------
-# ``iar.steer`` names both this module and the function: the package resolves ``iar.steer`` to
-# the function lazily, while ``import iar.steer`` rebinds it to the module. Make either object
-# work both ways: the function carries the module's other public names, the module is callable.
-
-steer.attach = attach  # type: ignore[attr-defined]
-steer.attached = attached  # type: ignore[attr-defined]
-steer.detach = detach  # type: ignore[attr-defined]
-steer.bake = bake  # type: ignore[attr-defined]
-steer.SteerHandle = SteerHandle  # type: ignore[attr-defined]
-
-
-class _CallableModule(__import__("types").ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> SteerHandle:
-        return steer(*args, **kwargs)
-
-
-__import__("sys").modules[__name__].__class__ = _CallableModule

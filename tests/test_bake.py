@@ -40,7 +40,7 @@ def test_baked_logits_equal_hooked_logits(case):
         base = vlm.forward(batch)
         with iar.steer(vlm, rev, heads=HEADS, alpha=1.5):
             hooked = vlm.forward(batch)
-        baked = rev.bake(vlm, heads=HEADS, alpha=1.5)
+        baked = iar.bake(vlm, rev, heads=HEADS, alpha=1.5)
         out = baked(**batch.hf_inputs).logits
         after = vlm.forward(batch)
     real = batch.attention_mask.bool()
@@ -56,7 +56,7 @@ def test_baked_model_generates_the_steered_text_without_hooks(case):
     with torch.no_grad():
         with iar.steer(vlm, rev, heads=HEADS, alpha=1.5):
             steered = vlm.generate(batch, max_new_tokens=4).tokens
-        baked = rev.bake(vlm, heads=HEADS, alpha=1.5)
+        baked = iar.bake(vlm, rev, heads=HEADS, alpha=1.5)
         ids = baked.generate(**batch.hf_inputs, max_new_tokens=4, do_sample=False)
     got = [row[batch.seq_len:] for row in ids.tolist()]
     eos = set(vlm.eos_token_ids)
@@ -67,7 +67,7 @@ def test_baked_model_generates_the_steered_text_without_hooks(case):
 
 def test_baked_checkpoint_reloads_with_from_pretrained(case, tmp_path):
     vlm, rev, batch = case
-    baked = rev.bake(vlm, heads=HEADS, alpha=1.5)
+    baked = iar.bake(vlm, rev, heads=HEADS, alpha=1.5)
     baked.save_pretrained(tmp_path)
     back = type(baked).from_pretrained(tmp_path).eval()
     with torch.no_grad():
@@ -89,7 +89,7 @@ def test_layer_level_bakes_into_down_proj_on_llama_backbones():
     with torch.no_grad():
         with iar.steer(vlm, rev, layers=[0], alpha=2.0):
             hooked = vlm.forward(batch)
-        out = rev.bake(vlm, layers=[0], alpha=2.0)(**batch.hf_inputs).logits
+        out = iar.bake(vlm, rev, layers=[0], alpha=2.0)(**batch.hf_inputs).logits
     real = batch.attention_mask.bool()
     assert (out - hooked)[real].abs().max() < 1e-4
 
@@ -97,13 +97,13 @@ def test_layer_level_bakes_into_down_proj_on_llama_backbones():
 def test_what_cannot_be_baked_is_a_clear_error(case):
     vlm, rev, _ = case
     with pytest.raises(InputError, match="positions='all'"):
-        rev.bake(vlm, heads=HEADS, alpha=1.0, positions="generated")
+        iar.bake(vlm, rev, heads=HEADS, alpha=1.0, positions="generated")
     if vlm.cfg.model_type == "gemma3":  # MLP output is normalised before the residual add
         with pytest.raises(UnsupportedModelError, match="mlp_bias|normalises"):
-            _revision(vlm, level="layer").bake(vlm, layers=[0], alpha=1.0)
+            iar.bake(vlm, _revision(vlm, level="layer"), layers=[0], alpha=1.0)
 
 
 def test_backbones_without_a_bias_flag_are_refused():
     vlm = iar.load(*tiny_vlm("llava_next"))  # Mistral: o_proj has no bias flag
     with pytest.raises(UnsupportedModelError, match="attention_bias"):
-        _revision(vlm).bake(vlm, heads=HEADS, alpha=1.0)
+        iar.bake(vlm, _revision(vlm), heads=HEADS, alpha=1.0)

@@ -220,7 +220,7 @@ def test_nan_metrics_are_written_as_null():
 
     m = metrics([{"kind": "harmful", "refused": True}])
     assert m["asr"] == 0.0 and math.isnan(m["helpfulness"])
-    assert json.loads(json.dumps(iar.demo._jsonable(m)))["helpfulness"] is None
+    assert json.loads(json.dumps(iar._io.jsonable(m)))["helpfulness"] is None
 
 
 @pytest.mark.parametrize("module", ["iar.cli.demo", "iar.cli.demo_data", "iar.cli.demo_report"])

@@ -130,7 +130,7 @@ def test_docstrings_render_as_markdown_not_rst(site):
     assert "<blockquote>" not in text
     assert text.count('<span class="gp">&gt;&gt;&gt; </span>') > 100
     # Roles that name a documented object link to it.
-    assert 'href="#iar.steering.attach"' in _page(site[0] / "api", "revision")
+    assert 'href="#iar.steering.bake"' in _page(site[0] / "api", "revision")
 
 
 def test_cli_reference_is_generated_from_the_parser(site):

@@ -197,7 +197,7 @@ def test_container_errors_name_the_fix(tmp_path):
     from safetensors.torch import save_file
 
     save_file({"x": torch.zeros(1)}, tmp_path / "other.safetensors")
-    with pytest.raises(iar.DataError, match="not one written by Activations.save"):
+    with pytest.raises(iar.DataError, match="not an iar activations"):
         Activations.load(tmp_path / "other.safetensors")
     with pytest.raises(iar.InputError, match="JSON"):
         Activations({"z": torch.zeros(1, 1, 1, 1)}, meta={"bad": object()}).save(tmp_path / "x.safetensors")

@@ -142,7 +142,7 @@ def test_save_load_round_trip_is_exact(tmp_path):
 
 
 def test_load_rejects_missing_and_foreign_files(tmp_path):
-    with pytest.raises(iar.InputError, match="no report file"):
+    with pytest.raises(iar.InputError, match="no shift report file"):
         ShiftReport.load(tmp_path / "nope.safetensors")
     from safetensors.torch import save_file
 

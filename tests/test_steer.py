@@ -271,21 +271,29 @@ def test_plain_call_handle_and_stacking(vlm, rev, batch):
     assert torch.equal(after, before) and _n_hooks(vlm) == 0
 
 
-def test_attached_revision_is_the_default(vlm, rev, batch):
-    with pytest.raises(RevisionError, match="attach"):
-        iar.steer(vlm, heads=2)
-    vlm.attach(rev)
+def test_a_removed_handle_steers_again_inside_a_with_block(vlm, rev, batch):
+    with torch.no_grad():
+        h = iar.steer(vlm, rev, heads=[(1, 2)], alpha=3.0)
+        first = vlm.forward(batch)
+        h.remove()
+        plain = vlm.forward(batch)
+        with h:
+            again = vlm.forward(batch)
+    assert torch.equal(again, first) and not torch.equal(plain, first)
+    assert not h.active and _n_hooks(vlm) == 0
+
+
+def test_removing_a_handle_leaves_hooks_that_others_added(vlm, rev, batch):
+    seen = []
+    hp = vlm.bridge.hook_dict["blocks.1.attn.hook_z"]
+    mine = hp.add_hook(lambda act, hook: seen.append(1), dir="fwd")
     try:
+        iar.steer(vlm, rev, heads=[(1, 2)], alpha=3.0).remove()
         with torch.no_grad():
-            with iar.steer(vlm, heads=[(1, 2)], alpha=3.0):
-                a = vlm.forward(batch)
-            with iar.steer(vlm, rev, heads=[(1, 2)], alpha=3.0):
-                b = vlm.forward(batch)
-        assert torch.equal(a, b)
-        assert iar.steer.attached(vlm) is rev
+            vlm.forward(batch)
+        assert seen and mine in hp.fwd_hooks
     finally:
-        assert iar.steer.detach(vlm) is rev
-    assert iar.steer.attached(vlm) is None
+        hp.remove_hooks("fwd")
 
 
 # ---- round trip and wrong models ----------------------------------------------------------------

@@ -12,7 +12,6 @@ in a notebook, or :func:`save_html` / :func:`save_png`.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,8 @@ import torch
 from plotly.subplots import make_subplots
 from torch import Tensor
 
+from iar import _io
+from iar._sites import site_tensor
 from iar.errors import DependencyError, InputError, ShapeError, SiteError
 
 PNG_INSTALL_HINT = (
@@ -148,16 +149,7 @@ def layer_lines(
 
 
 def _layer_matrix(acts: Any, layer: int, site: str, head: int | None, which: str) -> np.ndarray:
-    if isinstance(acts, Tensor):
-        x = acts
-    else:
-        sites = list(getattr(acts, "sites", None) or acts.keys())
-        if site not in sites:
-            raise SiteError(
-                f"site {site!r} was not recorded for {which} (recorded: {sites}); "
-                f"pass site= one of them or record it with iar.record(..., sites=({site!r},))"
-            )
-        x = acts[site]
+    x = site_tensor(acts, site, which)
     x = x.detach().to("cpu", torch.float32)
     if x.ndim not in (3, 4):
         raise ShapeError(f"{which}: expected [n, layers, d] or [n, layers, heads, d], got {tuple(x.shape)}")
@@ -309,21 +301,6 @@ def _to_list(x: Any) -> list[Any]:
     return list(x)
 
 
-def _atomic_write(path: str | os.PathLike, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
-
-
 def save_html(fig: go.Figure, path: str | os.PathLike) -> Path:
     """Save a figure as one standalone HTML file (plotly.js embedded, works offline).
 
@@ -337,7 +314,7 @@ def save_html(fig: go.Figure, path: str | os.PathLike) -> Path:
         '.html'
     """
     html = fig.to_html(full_html=True, include_plotlyjs=True)
-    return _atomic_write(path, html.encode("utf-8"))
+    return _io.write_bytes(path, html.encode("utf-8"))
 
 
 def save_png(fig: go.Figure, path: str | os.PathLike, *, width: int = 900, height: int = 600,
@@ -368,4 +345,4 @@ def save_png(fig: go.Figure, path: str | os.PathLike, *, width: int = 900, heigh
         data = pio.to_image(fig, format="png", width=width, height=height, scale=scale)
     except (RuntimeError, OSError) as exc:
         raise DependencyError(f"PNG export failed ({exc}). {PNG_INSTALL_HINT}") from exc
-    return _atomic_write(path, data)
+    return _io.write_bytes(path, data)

@@ -27,6 +27,8 @@ from jaxtyping import Float
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from iar import _io
+from iar._sites import site_tensor
 from iar.errors import InputError, ShapeError, SiteError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -293,20 +295,7 @@ def stratified_split(labels: Tensor, val_fraction: float, seed: int) -> tuple[Te
     return torch.cat(train).sort().values, torch.cat(val).sort().values
 
 
-def _as_tensor(x: Any, site: str, which: str) -> Tensor:
-    if isinstance(x, Tensor):
-        t = x
-    else:
-        sites = list(getattr(x, "sites", None) or (x.keys() if hasattr(x, "keys") else []))
-        if site not in sites:
-            raise SiteError(
-                f"site {site!r} was not recorded for the {which} activations (recorded: {sites}); "
-                f"record it with iar.record(..., sites=({site!r},)) or pass site= one of {sites}"
-            )
-        t = x[site]
-    if not isinstance(t, Tensor):
-        raise InputError(f"{which} activations must be iar.Activations or a torch.Tensor, got {type(t).__name__}")
-    return t.detach()
+
 
 
 def _unit_shape(site: str, shape: torch.Size, which: str) -> tuple[int, ...]:
@@ -453,16 +442,13 @@ class ProbeReport:
             >>> ProbeReport.load(r.save(tempfile.mkdtemp() + "/p.safetensors")).site
             'z'
         """
-        from iar.analysis.shifts import _atomic_save
-
         tensors = {
             name: getattr(self, name).contiguous()
             for name in ("accuracy", "train_accuracy", "weights", "bias", "n_iter", "train_index", "val_index",
                          "val_loss")
             if getattr(self, name) is not None
         }
-        header = {"format": "iar.ProbeReport", "version": 1, "site": self.site, "meta": self.meta}
-        return _atomic_save(tensors, header, path)
+        return _io.save_artifact(path, FORMAT, tensors, {"site": self.site, "meta": self.meta})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ProbeReport:
@@ -474,9 +460,7 @@ class ProbeReport:
             >>> ProbeReport.load(r.save(tempfile.mkdtemp() + "/p.safetensors")).accuracy.shape
             torch.Size([3])
         """
-        from iar.analysis.shifts import _load
-
-        tensors, header = _load(path, "iar.ProbeReport")
+        tensors, header = _io.load_artifact(path, FORMAT, what="probe report", legacy=_io.report_v1(FORMAT))
         return cls(**tensors, site=header["site"], meta=header["meta"])
 
     def __repr__(self) -> str:
@@ -485,6 +469,9 @@ class ProbeReport:
             f"ProbeReport(site={self.site!r}, shape={tuple(self.accuracy.shape)}, "
             f"best={best[0] if best else None} acc={float(self.accuracy.max()):.3f})"
         )
+
+
+FORMAT = "iar.ProbeReport"
 
 
 def rank(accuracy: Tensor, val_loss: Tensor | None = None) -> Tensor:
@@ -576,8 +563,8 @@ def probe(
                 "pass both positive and negative activations, or one iar.Activations with .labels"
             )
         positive, negative = positive.positive, positive.negative
-    pos = _as_tensor(positive, site, "positive")
-    neg = _as_tensor(negative, site, "negative")
+    pos = site_tensor(positive, site, "positive")
+    neg = site_tensor(negative, site, "negative")
     unit_shape = _unit_shape(site, pos.shape, "positive")
     _unit_shape(site, neg.shape, "negative")
     if pos.shape[1:] != neg.shape[1:]:

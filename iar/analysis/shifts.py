@@ -21,11 +21,7 @@ Metrics (``metric=`` names), each reduced over the pairs (dim 0) and the feature
 
 from __future__ import annotations
 
-import json
 import os
-import sys
-import tempfile
-import types
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +31,8 @@ import torch
 from jaxtyping import Float
 from torch import Tensor
 
+from iar import _io
+from iar._sites import site_tensor
 from iar.errors import InputError, ShapeError, SiteError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -197,17 +195,7 @@ def _check_metric(metric: str) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def _site_tensor(acts: Any, site: str, which: str) -> Tensor:
-    sites = list(getattr(acts, "sites", None) or acts.keys())
-    if site not in sites:
-        raise SiteError(
-            f"site {site!r} was not recorded for the {which} activations (recorded: {sites}); "
-            f"record it with iar.record(..., sites=({site!r}, ...)) or pass sites={tuple(sites)}"
-        )
-    x = acts[site]
-    if not isinstance(x, Tensor):
-        raise InputError(f"activations for site {site!r} must be a torch.Tensor, got {type(x).__name__}")
-    return x.detach().to("cpu", torch.float32)
+
 
 
 class ShiftReport:
@@ -287,8 +275,8 @@ class ShiftReport:
         n = None
         n_layers = n_heads = None
         for site in sites:
-            a = _site_tensor(with_image, site, "with-image")
-            b = _site_tensor(without, site, "counterpart")
+            a = site_tensor(with_image, site, "with-image").to("cpu", torch.float32)
+            b = site_tensor(without, site, "counterpart").to("cpu", torch.float32)
             _check_pair(a, b)
             for x, which in ((a, "with-image"), (b, "counterpart")):
                 if not torch.isfinite(x).all():
@@ -316,8 +304,8 @@ class ShiftReport:
         src_meta = getattr(with_image, "meta", None)
         if isinstance(src_meta, Mapping):
             for key in ("model", "name_or_path", "model_type", "position", "config_hash"):
-                if key in src_meta and _jsonable(src_meta[key]):
-                    info[key] = src_meta[key]
+                if key in src_meta:
+                    info[key] = _io.jsonable(src_meta[key])
         info.update({"sites": sites, "n": n, "n_layers": n_layers, "n_heads": n_heads})
         info.update(dict(meta or {}))
         return cls(head, layer, vectors, info)
@@ -453,8 +441,7 @@ class ShiftReport:
                 tensors[f"layer.{site}.{metric}"] = v.contiguous()
         for site, v in self._vectors.items():
             tensors[f"vector.{site}"] = v.contiguous()
-        header = {"format": "iar.ShiftReport", "version": 1, "meta": self.meta}
-        return _atomic_save(tensors, header, path)
+        return _io.save_artifact(path, FORMAT, tensors, {"meta": self.meta})
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> ShiftReport:
@@ -464,14 +451,15 @@ class ShiftReport:
             path: the ``.safetensors`` file.
 
         Raises:
-            InputError: the file is missing or is not a ShiftReport.
+            ArtifactError: the file is missing, damaged or not a ShiftReport (files from iar 0.1
+                load too).
 
         Example:
             >>> r = ShiftReport.from_activations({"z": torch.randn(4, 2, 2, 3)}, {"z": torch.randn(4, 2, 2, 3)})
             >>> ShiftReport.load(r.save(tempfile.mkdtemp() + "/s.safetensors")).sites
             ['z']
         """
-        tensors, header = _load(path, "iar.ShiftReport")
+        tensors, header = _io.load_artifact(path, FORMAT, what="shift report", legacy=_io.report_v1(FORMAT))
         head: dict[str, Tensor] = {}
         layer: dict[str, dict[str, Tensor]] = {}
         vectors: dict[str, Tensor] = {}
@@ -541,54 +529,7 @@ class ShiftReport:
         return f"ShiftReport(n={self.meta.get('n')}, sites={self.sites}, metrics={list(METRICS)})"
 
 
-# --------------------------------------------------------------------------- file helpers
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _atomic_save(tensors: dict[str, Tensor], header: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Write ``tensors`` + JSON ``header`` as safetensors to a temp file, then rename into place."""
-    from safetensors.torch import save_file
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata={"iar": json.dumps(header)})
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
-
-
-def _load(path: str | os.PathLike, fmt: str) -> tuple[dict[str, Tensor], dict[str, Any]]:
-    from safetensors import safe_open
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"no report file at {str(path)!r}; pass the path given to .save()")
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            raw = (f.metadata() or {}).get("iar")
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as exc:  # safetensors raises its own error types
-        raise InputError(f"{str(path)!r} is not a readable safetensors file ({exc}); save it again") from exc
-    header = json.loads(raw) if raw else {}
-    if header.get("format") != fmt:
-        raise InputError(
-            f"{str(path)!r} holds {header.get('format') or 'no iar report'}, not {fmt}; "
-            f"load it with the matching class"
-        )
-    return tensors, header
+FORMAT = "iar.ShiftReport"
 
 
 # --------------------------------------------------------------------------- recording
@@ -711,18 +652,3 @@ def shift(
     return ShiftReport.from_activations(
         with_image, without, sites=sites, meta={"counterpart": name, "position": position}
     )
-
-
-class _CallableModule(types.ModuleType):
-    """``iar.shift`` names both this module and :func:`shift`.
-
-    Importing a submodule binds it on the package, so after ``import iar.shift`` (or any
-    ``from iar.analysis.shifts import ...``) the attribute ``iar.shift`` is this module; calling the module
-    calls :func:`shift`, so ``iar.shift(vlm, ...)`` works either way.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ShiftReport:
-        return shift(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

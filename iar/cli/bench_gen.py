@@ -542,7 +542,7 @@ def bench_steer(
     Four variants, each from prompts and images to new tokens (chat template, processor, vision
     tower and decoding all timed): plain HF ``generate`` on the unwrapped twin; ``vlm.encode`` +
     ``vlm.generate``; the same inside ``iar.steer`` on ``heads`` heads (a random unit-direction
-    revision); HF ``generate`` on ``iar.steer.bake(...)``'s model.
+    revision); HF ``generate`` on ``iar.bake(...)``'s model.
 
     Args:
         quick: the ``"small"`` shape, 16 new tokens, 2 rounds (seconds).
@@ -588,7 +588,7 @@ def bench_steer(
         k = max(1, min(heads, c.n_layers * c.n_heads // 2))
         units = _spread_heads(c.n_layers, c.n_heads, k, seed)
         rev = random_revision(vlm, seed)
-        baked = iar.steer.bake(vlm, rev, heads=units, alpha=alpha)
+        baked = iar.bake(vlm, rev, heads=units, alpha=alpha)
         baked.generation_config = copy.deepcopy(plain.generation_config)
         prompts, images = _prompts(batch_size, seed)
         out: dict[str, Any] = {}

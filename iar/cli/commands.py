@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from iar import _io
 from iar.errors import DependencyError, IarError, InputError
 
 
@@ -138,16 +139,10 @@ def _run_eval(args: argparse.Namespace) -> int:
                "model": args.model, "benchmark": args.benchmark, "judge": report.meta.get("judge"),
                "steer": report.meta.get("steer"), "run_file": str(args.out)}
     summary_path = Path(args.out).with_suffix(".summary.json")
-    _atomic_write(summary_path, json.dumps(summary, indent=1, default=str) + "\n")
+    _io.write_text(summary_path, json.dumps(summary, indent=1, default=str) + "\n")
     print(report.table())
     print(f"rows: {args.out}\nsummary: {summary_path}")
     return 0
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 # ------------------------------------------------------------------------------------ render

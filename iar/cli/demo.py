@@ -35,7 +35,6 @@ import contextlib
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -44,6 +43,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from iar import _io
 from iar.cli.demo_data import DemoItem, make
 from iar.errors import InputError
 
@@ -343,14 +343,14 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
             "probe": {"top": [list(h) for h in rev.top(min(8, n_units))],
                       "accuracy": rev.accuracy.tolist() if rev.accuracy is not None else None},
             "judge": getattr(judge, "name", type(judge).__name__),
-            "seed": seed, "config": _jsonable(asdict(config)),
+            "seed": seed, "config": _io.jsonable(asdict(config)),
             "stages": stages, "torch_threads": torch.get_num_threads(),
             "iar_version": iar.__version__,
             "files": {"generations": GENERATIONS, "report": REPORT, "revision": REVISION},
         }
         # 6. write: generations and revision first, the report, and the summary last
         out.mkdir(parents=True, exist_ok=True)
-        _write_text(out / GENERATIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
+        _io.write_text(out / GENERATIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
                                                 for r in sweep_rows + test_rows))
         rev.save(out / REVISION)
         from iar.cli import demo_report
@@ -360,11 +360,11 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         summary["cpu_seconds"] = round(time.process_time() - cpu_start, 1)
         figures = {"shift": shift.heatmap("cosine"), "shift_layers": shift.line(),
                    "probe": rev.probe.heatmap(), "sweep": demo_report.tradeoff(sweep, base, chosen, config.keep)}
-        _write_text(out / REPORT, demo_report.render(summary, figures, examples))
+        _io.write_text(out / REPORT, demo_report.render(summary, figures, examples))
         lap("write")
         summary["seconds"] = round(time.perf_counter() - start, 1)
         summary["cpu_seconds"] = round(time.process_time() - cpu_start, 1)
-        _write_text(out / SUMMARY, json.dumps(_jsonable(summary), indent=1) + "\n")
+        _io.write_text(out / SUMMARY, json.dumps(_io.jsonable(summary), indent=1) + "\n")
         return summary
 
 
@@ -467,34 +467,6 @@ def _model_name(spec: Any, vlm: Any) -> str:
     if isinstance(spec, (str, os.PathLike)):
         return str(spec)
     return vlm.cfg.name_or_path or f"in-memory {vlm.cfg.model_type}"
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, float):
-        return None if math.isnan(x) else x
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    return x
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def main_text(summary: dict[str, Any], out: str | os.PathLike) -> str:

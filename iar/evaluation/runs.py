@@ -30,8 +30,10 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from iar import _io
 from iar.benchmarks import Benchmark, Item
 from iar.errors import DataError, InputError
+from iar.steering import steer as _steer
 
 ROW_FIELDS = ("id", "category", "kind", "prompt", "has_image", "response", "refused", "score",
               "tokens", "seconds", "pred", "correct")
@@ -187,19 +189,6 @@ def _check_same_run(path: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
                          "resume=False to start it over.")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, torch.Tensor):
-        return value.tolist() if value.numel() <= 64 else f"tensor{tuple(value.shape)}"
-    describe = getattr(value, "describe", None)
-    return describe() if callable(describe) else repr(value)
-
-
 # ------------------------------------------------------------------------------------ MCQ
 
 _LETTER = re.compile(r"^\W*(?:the answer is|answer)?\W*\(?([A-Z])(?:[).:]|$)", re.I)
@@ -275,9 +264,9 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
                          "iar.judges.KeywordJudge('xstest').")
     gen_kwargs = dict(generate_kwargs or {})
     meta = {"model": getattr(getattr(vlm, "cfg", None), "name_or_path", None) or type(vlm).__name__,
-            "benchmark": bench.name, "source": bench.meta.get("source"), "steer": _jsonable(steer),
+            "benchmark": bench.name, "source": bench.meta.get("source"), "steer": _io.jsonable(steer),
             "judge": getattr(judge, "name", type(judge).__name__), "max_new_tokens": max_new_tokens,
-            "generate": _jsonable(gen_kwargs), "seed": seed, "batch_size": batch_size}
+            "generate": _io.jsonable(gen_kwargs), "seed": seed, "batch_size": batch_size}
     done: dict[str, dict[str, Any]] = {}
     writer = None
     if out is not None:
@@ -304,8 +293,7 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
     handle = None
     try:
         if steer is not None:
-            import iar
-            handle = iar.steer(vlm, **steer)
+            handle = _steer(vlm, **steer)
         for chunk in todo:
             for row in _run_chunk(vlm, chunk, judge, max_new_tokens, seed, gen_kwargs):
                 if row["id"] in done:
@@ -352,13 +340,3 @@ def _run_chunk(vlm: Any, chunk: Sequence[Item], judge: Any, max_new_tokens: int,
                      "pred": pred,
                      "correct": (pred == it.answer) if it.choices and it.answer is not None else None})
     return rows
-
-
-class _CallableModule(__import__("types").ModuleType):
-    """``import iar.evaluate`` binds the module to ``iar.evaluate``; calling it runs `evaluate`."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> EvalReport:
-        return evaluate(*args, **kwargs)
-
-
-__import__("sys").modules[__name__].__class__ = _CallableModule

@@ -258,16 +258,6 @@ class VLM:
             f"{c.n_heads} heads x {c.d_head}, d_model={c.d_model}, {self.dtype}, {self.device})"
         )
 
-    def attach(self, revision: Any) -> None:
-        """Make ``revision`` the default of ``iar.steer(vlm, ...)`` (stored by :mod:`iar.steer`).
-
-        Example:
-            >>> vlm.attach(rev)  # doctest: +SKIP
-        """
-        from iar.steering import attach
-
-        attach(self, revision)
-
     # ---- encode ---------------------------------------------------------------------------
 
     def encode(
