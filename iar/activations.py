@@ -27,7 +27,8 @@ from tqdm.auto import tqdm
 
 from iar import _io
 from iar._sites import SITES, check_sites  # noqa: F401  (re-exported: iar.activations.SITES)
-from iar.errors import DataError, InputError, ShapeError, SiteError
+from iar.contrast import ContrastSet
+from iar.errors import InputError, ShapeError, SiteError
 
 if TYPE_CHECKING:  # pragma: no cover
     from iar.model import VLM, Batch
@@ -407,18 +408,14 @@ def record(
         >>> acts["z"].shape
         torch.Size([1, 2, 4, 16])
     """
-    from iar.contrast import ContrastSet
-
     sites = check_sites(sites)
     if isinstance(prompts, ContrastSet):
-        from iar.contrast import record as record_contrast
-
         if images is not None or responses is not None:
             raise InputError("a ContrastSet carries its own images and responses; do not pass them.")
         kwargs: dict[str, Any] = dict(sites=sites, batch_size=batch_size, progress=progress)
         if position is not None:
             kwargs["position"] = position
-        return record_contrast(vlm, prompts, **kwargs)
+        return _record_contrast(vlm, prompts, **kwargs)
 
     from iar.model.vlm import _check_inputs
 
@@ -465,3 +462,36 @@ def record(
     }
     return Activations(data, meta=meta)
 
+
+def _record_contrast(vlm: VLM, contrast_set: ContrastSet, **kwargs: Any) -> Activations:
+    """Both sides of a contrast set, positives first, with labels.
+
+    Calls :func:`record` once per side (with the samples' images, responses and the set's
+    ``position``, which ``position=`` overrides) and concatenates. The result has ``labels``
+    (True = positive) and ``meta["strategy"]``, ``meta["groups"]`` (query index per sample, kept
+    through ``acts.positive`` / ``acts.select``; PCA pairs samples of the same query with it).
+    """
+    position = kwargs.pop("position", contrast_set.position)
+    parts = []
+    for samples in (contrast_set.positive, contrast_set.negative):
+        prompts = [s.prompt for s in samples]
+        images = [s.image for s in samples]
+        responses = [s.response for s in samples]
+        parts.append(
+            record(
+                vlm,
+                prompts,
+                images if any(im is not None for im in images) else None,
+                responses=responses if any(r is not None for r in responses) else None,
+                position=position,
+                **kwargs,
+            )
+        )
+    acts = Activations.concat(parts)
+    acts.labels = contrast_set.labels
+    acts.meta = dict(acts.meta)
+    acts.meta["strategy"] = contrast_set.strategy
+    acts.meta["groups"] = contrast_set.groups
+    acts.meta["n_positive"] = len(contrast_set.positive)
+    acts.meta["n_negative"] = len(contrast_set.negative)
+    return acts

@@ -25,15 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
 import torch
 
 from iar.errors import InputError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from iar.activations import Activations
-    from iar.model import VLM
 
 Position = Union[int, str, Sequence[torch.Tensor]]
 
@@ -154,18 +150,6 @@ class ContrastSet:
     def groups(self) -> list[int]:
         """Query index of every sample, in :attr:`samples` order."""
         return list(self.positive_groups) + list(self.negative_groups)
-
-    def record(self, vlm: VLM, **kwargs: Any) -> Activations:
-        """Record both sides; see :func:`record`.
-
-        Example:
-            >>> import iar
-            >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
-            >>> acts = single_response(["q"], None, "No.", "Yes.").record(vlm, progress=False)
-            >>> acts.labels.tolist()
-            [True, False]
-        """
-        return record(vlm, self, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,63 +311,3 @@ def multi_response(
     return ContrastSet(
         pos, neg, position=position, strategy="multi_response", positive_groups=pg, negative_groups=ng
     )
-
-
-# --------------------------------------------------------------------------------------------
-# recording
-
-
-def record(vlm: VLM, contrast_set: ContrastSet, **kwargs: Any) -> Activations:
-    """Record the activations of both sides of a contrast set, with labels.
-
-    Calls ``iar.record`` once per side (with the samples' images, responses and the set's
-    ``position``) and concatenates, positives first. The result has ``labels`` (True = positive)
-    and ``meta["strategy"]``, ``meta["groups"]`` (query index per sample, kept through
-    ``acts.positive`` / ``acts.select``; PCA pairs samples of the same query with it).
-
-    Args:
-        vlm: the loaded model.
-        contrast_set: what to record.
-        **kwargs: passed to ``iar.record`` (``sites``, ``batch_size``, ``progress``);
-            ``position`` here overrides the set's.
-
-    Example:
-        >>> import iar
-        >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
-        >>> cs = multi_response(["q"], None, ["No.", "Never."], [["Sure: a", "Ok: b", "Yes: c"]])
-        >>> acts = iar.record(vlm, cs, progress=False)
-        >>> acts.labels.tolist(), acts.meta["groups"]
-        ([True, True, False, False, False], [0, 0, 0, 0, 0])
-    """
-    from iar.activations import Activations
-    from iar.activations import record as _record
-
-    if not isinstance(contrast_set, ContrastSet):
-        raise InputError(f"expected an iar.contrast.ContrastSet, got {type(contrast_set).__name__}.")
-    for bad in ("prompts", "images", "responses"):
-        if bad in kwargs:
-            raise InputError(f"{bad}= comes from the ContrastSet's samples; do not pass it.")
-    position = kwargs.pop("position", contrast_set.position)
-    parts = []
-    for samples in (contrast_set.positive, contrast_set.negative):
-        prompts = [s.prompt for s in samples]
-        images = [s.image for s in samples]
-        responses = [s.response for s in samples]
-        parts.append(
-            _record(
-                vlm,
-                prompts,
-                images if any(im is not None for im in images) else None,
-                responses=responses if any(r is not None for r in responses) else None,
-                position=position,
-                **kwargs,
-            )
-        )
-    acts = Activations.concat(parts)
-    acts.labels = contrast_set.labels
-    acts.meta = dict(acts.meta)
-    acts.meta["strategy"] = contrast_set.strategy
-    acts.meta["groups"] = contrast_set.groups
-    acts.meta["n_positive"] = len(contrast_set.positive)
-    acts.meta["n_negative"] = len(contrast_set.negative)
-    return acts

@@ -100,7 +100,7 @@ def test_record_contrast_set_records_both_sides_with_labels(vlm):
 
 def test_record_modality_set_differs_between_sides(vlm):
     cs = modality(PROMPTS, [tiny_image(0), tiny_image(1)])
-    acts = iar.contrast.record(vlm, cs, progress=False)
+    acts = iar.record(vlm, cs, progress=False)
     assert acts.labels.tolist() == [True, True, False, False]
     # the image changes the last-token state
     assert not torch.allclose(acts.positive["resid_post"], acts.negative["resid_post"])

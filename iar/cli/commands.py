@@ -7,7 +7,7 @@ Each subcommand is registered by a small ``_add_<name>(subparsers)`` function th
 ``func`` (the handler, taking the parsed args and returning an exit code); add yours to
 `SUBCOMMANDS`. ``--model`` also takes ``tiny:ARCH`` (an `iar.testing.tiny_vlm` architecture, for
 offline checks) and ``organism`` / ``organism:FOLDER`` (the trained model organism; see
-`_load_model`).
+`iar.resolve.load_model`).
 """
 
 from __future__ import annotations
@@ -21,31 +21,7 @@ from typing import Any
 
 from iar import _io
 from iar.errors import DependencyError, IarError, InputError
-
-
-# ------------------------------------------------------------------------------------- models
-
-def _load_model(spec: str, *, device: str | None = None, dtype: str | None = None) -> Any:
-    """A VLM from ``--model``: a hub id or local folder, or ``tiny:ARCH`` (offline tiny model)."""
-    import iar
-
-    if spec.startswith("tiny:"):
-        arch = spec.split(":", 1)[1]
-        if arch not in iar.testing.ARCHITECTURES:
-            raise InputError(f"Unknown tiny architecture {arch!r}; choose one of "
-                             f"{iar.testing.ARCHITECTURES}.")
-        return iar.load(*iar.testing.tiny_vlm(arch), device=device)
-    if spec == "organism" or spec.startswith("organism:"):
-        # the trained model organism: shipped weights, or organism:FOLDER for one from `train`
-        from iar.organism import load as load_organism
-
-        folder = spec.split(":", 1)[1] if ":" in spec else None
-        return load_organism(folder, **({"device": device} if device else {}))
-    kwargs: dict[str, Any] = {}
-    if dtype:
-        import torch
-        kwargs["dtype"] = dtype if dtype == "auto" else getattr(torch, dtype)
-    return iar.load(spec, device=device, **kwargs)
+from iar.resolve import load_model
 
 
 # -------------------------------------------------------------------------------------- eval
@@ -130,7 +106,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     bench = _load_benchmark(args)
     judge = _make_judge(args.judge)
     steer = _steer_args(args)
-    vlm = _load_model(args.model, device=args.device, dtype=args.dtype)
+    vlm = load_model(args.model, device=args.device, dtype=args.dtype)
     report = iar.evaluate(vlm, bench, steer=steer, judge=judge, batch_size=args.batch_size,
                           max_new_tokens=args.max_new_tokens, out=args.out,
                           resume=not args.no_resume, limit=args.limit, seed=args.seed,

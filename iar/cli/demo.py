@@ -456,9 +456,9 @@ def _load(model: Any, device: str | None, dtype: str | None) -> Any:
             f"model must be None (the organism), an iar.VLM or a hub id / path, got "
             f"{type(model).__name__}; load HF objects with iar.load(model, processor) first."
         )
-    from iar.cli.commands import _load_model
+    from iar.resolve import load_model
 
-    return _load_model(str(model), device=device, dtype=dtype)
+    return load_model(str(model), device=device, dtype=dtype)
 
 
 def _model_name(spec: Any, vlm: Any) -> str:

@@ -16,9 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from iar.organism._paths import WEIGHTS
 from iar.organism.data import Request, requests
-
-WEIGHTS = Path(__file__).resolve().parent / "weights"
 
 __all__ = ["WEIGHTS", "Request", "requests", "load", "load_hf", "train", "respond", "is_refusal", "summarize"]
 
@@ -54,10 +53,10 @@ def load(path: str | Path | None = None, **kwargs: Any):
         >>> vlm.cfg.n_layers
         4
     """
-    import iar
+    from iar.model import load as load_vlm
 
     model, processor = load_hf(path)
-    return iar.load(model, processor, **kwargs)
+    return load_vlm(model, processor, **kwargs)
 
 
 def train(out: str | Path, seed: int = 0, progress: bool = True) -> Path:

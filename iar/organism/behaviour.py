@@ -157,13 +157,16 @@ def check(path: str | None = None, *, n: int = 100, seed: int = 0, judge: Any = 
     """
     import time
 
-    from iar.organism import load_hf
+    from pathlib import Path
+
+    from iar.organism._paths import WEIGHTS
     from iar.organism.data import requests
+    from iar.organism.io import load_folder
 
     if not isinstance(n, int) or n < 1:  # before loading anything
         raise InputError(f"check: n must be a positive int (requests per condition), got {n!r}")
     start = time.perf_counter()
-    model, processor = load_hf(path)
+    model, processor = load_folder(WEIGHTS if path is None else Path(path))
     reqs = [r for modality in ("text", "image") for kind in ("harmful", "benign")
             for r in requests("test", n, seed, kind=kind, modality=modality)]
     responses = respond(model, processor, reqs, batch_size=batch_size)

@@ -1,0 +1,56 @@
+"""Model specs: the strings ``--model`` and ``iar.demo.run(model=...)`` accept, resolved to a VLM.
+
+A spec is a hub id or local folder (:func:`iar.load`), ``tiny:ARCH`` (an offline tiny model from
+:func:`iar.testing.tiny_vlm`) or ``organism`` / ``organism:FOLDER`` (the trained model organism).
+It sits below the application layer, so the demo and the command line share it without one
+importing the other.
+
+    >>> load_model("tiny:llava").cfg.model_type
+    'llava'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iar.errors import InputError
+
+
+def load_model(spec: str, *, device: str | None = None, dtype: str | None = None) -> Any:
+    """A VLM from a model spec: a hub id or local folder, ``tiny:ARCH`` or ``organism[:FOLDER]``.
+
+    Args:
+        spec: the spec.
+        device: move the model there (``"cuda"``, ``"cpu"``, ...).
+        dtype: ``float16``, ``bfloat16``, ``float32`` or ``auto`` (hub ids and folders only).
+
+    Raises:
+        InputError: an unknown tiny architecture.
+
+    Example:
+        >>> load_model("tiny:qwen2_5_vl").cfg.n_layers
+        2
+    """
+    if spec.startswith("tiny:"):
+        from iar import testing
+        from iar.model import load
+
+        arch = spec.split(":", 1)[1]
+        if arch not in testing.ARCHITECTURES:
+            raise InputError(f"Unknown tiny architecture {arch!r}; choose one of "
+                             f"{testing.ARCHITECTURES}.")
+        return load(*testing.tiny_vlm(arch), device=device)
+    if spec == "organism" or spec.startswith("organism:"):
+        # the trained model organism: shipped weights, or organism:FOLDER for one from `train`
+        from iar.organism import load as load_organism
+
+        folder = spec.split(":", 1)[1] if ":" in spec else None
+        return load_organism(folder, **({"device": device} if device else {}))
+    from iar.model import load
+
+    kwargs: dict[str, Any] = {}
+    if dtype:
+        import torch
+
+        kwargs["dtype"] = dtype if dtype == "auto" else getattr(torch, dtype)
+    return load(spec, device=device, **kwargs)
