@@ -34,8 +34,8 @@ from iar.errors import (
 _LAZY = {
     "load": "iar.model.vlm",
     "VLM": "iar.model.vlm",
-    "Batch": "iar.model.vlm",
-    "Generation": "iar.model.vlm",
+    "Batch": "iar.model.types",
+    "Generation": "iar.model.types",
     "record": "iar.activations",
     "Activations": "iar.activations",
     "shift": "iar.analysis.shifts",

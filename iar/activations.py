@@ -417,7 +417,7 @@ def record(
             kwargs["position"] = position
         return _record_contrast(vlm, prompts, **kwargs)
 
-    from iar.model.vlm import _check_inputs
+    from iar.model._inputs import _check_inputs
 
     prompts, images, responses_list = _check_inputs(prompts, images, responses)
     position = _check_position(position, len(prompts), responses)

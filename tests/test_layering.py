@@ -17,7 +17,7 @@ PACKAGE = ROOT / "iar"
 
 # Lowest first. A module belongs to the layer of the longest prefix that names it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("iar.errors", "iar._version", "iar._io", "iar._sites")),
+    ("base", ("iar.errors", "iar._version", "iar._io", "iar._sites", "iar._threads")),
     ("model", ("iar.model",)),
     ("testing", ("iar.testing",)),
     ("activations", ("iar.activations", "iar.contrast")),

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from iar._threads import torch_threads
 from iar.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover - torch is imported where it is used, so
@@ -390,15 +391,8 @@ def _threads(n: int | None, device: Any = None) -> Iterator[None]:
 
     if n is None:
         n = 1 if torch.device(device or "cpu").type == "cpu" else None
-    if n is None:
+    with torch_threads(n):
         yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _environment(device: torch.device, dtype: torch.dtype) -> dict[str, Any]:

@@ -31,12 +31,11 @@ From a shell: ``iar demo --out DIR`` (the organism) or ``iar demo --model ID_OR_
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from iar import _io
+from iar._threads import torch_threads
 from iar.cli.demo_data import DemoItem, make
 from iar.errors import InputError
 
@@ -430,18 +430,11 @@ def _examples(items: Sequence[DemoItem], rows: Sequence[dict[str, Any]], n: int)
     return out
 
 
-@contextlib.contextmanager
-def _threads(threads: int | None, vlm: Any) -> Iterator[None]:
-    import torch
-
-    before = torch.get_num_threads()
-    if threads is None:
-        threads = 1 if vlm.cfg.d_model <= 512 else before
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+def _threads(threads: int | None, vlm: Any) -> Any:
+    """One thread for small models (the demo's are), unless ``threads`` says otherwise."""
+    if threads is None and vlm.cfg.d_model <= 512:
+        threads = 1
+    return torch_threads(threads)
 
 
 def _load(model: Any, device: str | None, dtype: str | None) -> Any:

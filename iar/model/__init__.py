@@ -6,6 +6,7 @@ Imports nothing from the layers above it (activations, analysis, revision, steer
     >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
 """
 
-from iar.model.vlm import SUPPORTED, VLM, Batch, Generation, ModelConfig, Step, load
+from iar.model.types import Batch, Generation, ModelConfig, Step
+from iar.model.vlm import SUPPORTED, VLM, load
 
 __all__ = ["SUPPORTED", "VLM", "Batch", "Generation", "ModelConfig", "Step", "load"]

@@ -22,147 +22,19 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from jaxtyping import Bool, Float, Int
+from jaxtyping import Float
 from torch import Tensor
 
+from iar.errors import InputError
 from iar.model import _archs
 from iar.model._archs import loading
-from iar.errors import InputError
+from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample
+from iar.model.types import Batch, Generation, ModelConfig, Step
 
 SUPPORTED = tuple(_archs.SPECS)
-
-
-# --------------------------------------------------------------------------------------------
-# types
-
-
-@dataclass
-class Batch:
-    """A left-padded batch of chat prompts, with image features already spliced in.
-
-    Attributes:
-        embeds: input embeddings of the backbone ``[b, pos, d_model]`` (image features at image
-            tokens).
-        attention_mask: 1 at real tokens, 0 at left padding ``[b, pos]``.
-        position_ids: ``[b, pos]``, or ``[3, b, pos]`` for Qwen2.5-VL's 3-D rope ids.
-        input_ids: token ids ``[b, pos]`` (image tokens are the model's image placeholder id).
-        image_positions: bool ``[b, pos]``, True where an image feature was spliced in.
-        text_positions: bool ``[b, pos]``, True at prompt tokens that are neither padding, image
-            tokens nor response tokens.
-        response_positions: bool ``[b, pos]``, True at the appended response tokens (all False
-            without responses).
-        hf_inputs: keyword arguments for the HF model itself: ``vlm.hf(**batch.hf_inputs)``
-            (the processor's outputs plus ``position_ids``; drop ``position_ids`` for
-            ``vlm.hf.generate``, which derives them itself).
-        has_image: whether each prompt came with an image.
-
-    Example:
-        >>> batch = vlm.encode(["Hi.", "Describe it."], [None, iar.testing.tiny_image()])  # doctest: +SKIP
-        >>> len(batch), batch.embeds.shape[0]  # doctest: +SKIP
-        (2, 2)
-    """
-
-    embeds: Float[Tensor, "b pos d_model"]
-    attention_mask: Int[Tensor, "b pos"]
-    position_ids: Int[Tensor, "..."]
-    input_ids: Int[Tensor, "b pos"]
-    image_positions: Bool[Tensor, "b pos"]
-    text_positions: Bool[Tensor, "b pos"]
-    response_positions: Bool[Tensor, "b pos"]
-    hf_inputs: dict[str, Any] = field(repr=False)
-    has_image: list[bool] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return int(self.input_ids.shape[0])
-
-    @property
-    def seq_len(self) -> int:
-        """Number of columns (prompt length including padding)."""
-        return int(self.input_ids.shape[1])
-
-    @property
-    def lengths(self) -> Int[Tensor, " b"]:
-        """Number of real (non-pad) tokens of each prompt."""
-        return self.attention_mask.sum(-1)
-
-    @property
-    def token_type_ids(self) -> Tensor | None:
-        """Gemma-3's image-token markers, when the processor made them."""
-        return self.hf_inputs.get("token_type_ids")
-
-
-@dataclass
-class Generation:
-    """What :meth:`VLM.generate` produced.
-
-    Attributes:
-        tokens: new token ids per prompt, up to and excluding the first end-of-sequence token.
-        texts: ``tokens`` decoded, special tokens skipped.
-        scores: with ``output_scores=True``, the raw next-token logits of every step
-            (float32 ``[b, vocab]`` each, before temperature), else ``None``.
-
-    Example:
-        >>> gen = vlm.generate(vlm.encode(["Hi."]), max_new_tokens=4)  # doctest: +SKIP
-        >>> len(gen.tokens[0]) <= 4  # doctest: +SKIP
-        True
-    """
-
-    tokens: list[list[int]]
-    texts: list[str]
-    scores: list[Tensor] | None = field(default=None, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-
-@dataclass(frozen=True)
-class Step:
-    """Where the bridge is in a sequence while :meth:`VLM.forward` / :meth:`VLM.generate` run it.
-
-    Position-aware hooks (steering scopes) read ``vlm.step``: the :class:`Batch` being run, the
-    absolute column of the first position of the current call in the padded prompt+generated
-    sequence (prompt columns are ``[0, batch.seq_len)``, generated tokens ``>= batch.seq_len``)
-    and how many positions the call covers.
-
-    Example:
-        >>> step = Step(batch, start=0, length=batch.seq_len)  # doctest: +SKIP
-        >>> step.columns  # doctest: +SKIP
-        range(0, 12)
-    """
-
-    batch: Batch
-    start: int
-    length: int
-
-    @property
-    def columns(self) -> range:
-        """The absolute columns this call covers."""
-        return range(self.start, self.start + self.length)
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Sizes and identity of the language backbone (``vlm.cfg``).
-
-    Example:
-        >>> vlm.cfg.n_layers, vlm.cfg.n_heads, vlm.cfg.d_head  # doctest: +SKIP
-        (2, 4, 16)
-    """
-
-    n_layers: int
-    n_heads: int
-    d_head: int
-    d_model: int
-    n_key_value_heads: int
-    d_vocab: int
-    model_type: str
-    name_or_path: str
-    backbone: str
-    config_hash: str
 
 
 class _Spliced(Exception):
@@ -561,100 +433,6 @@ class VLM:
             tokens.append(row[:cut])
         texts = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
         return Generation(tokens=tokens, texts=texts, scores=all_scores if output_scores else None)
-
-
-# --------------------------------------------------------------------------------------------
-# helpers
-
-
-def _sample(scores: Tensor, temperature: float, top_p: float, generator: Any) -> Tensor:
-    """Temperature, then nucleus (top-p) filtering as HF's ``TopPLogitsWarper``, then a draw."""
-    scores = scores / temperature
-    if top_p < 1.0:
-        sorted_logits, sorted_idx = torch.sort(scores, descending=False)
-        cum = sorted_logits.softmax(-1).cumsum(-1)
-        remove_sorted = cum <= (1 - top_p)
-        remove_sorted[..., -1:] = False
-        remove = remove_sorted.scatter(1, sorted_idx, remove_sorted)
-        scores = scores.masked_fill(remove, float("-inf"))
-    probs = scores.softmax(-1)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(1)
-
-
-def _response_mask(ids: Tensor, mask: Tensor, prompt_ids: Tensor, prompt_mask: Tensor) -> Tensor:
-    """True at the tokens of each row that follow its prompt (longest common token prefix)."""
-    out = torch.zeros_like(mask, dtype=torch.bool)
-    for i in range(ids.shape[0]):
-        full = ids[i][mask[i].bool()].tolist()
-        prompt = prompt_ids[i][prompt_mask[i].bool()].tolist()
-        k = 0
-        while k < min(len(full), len(prompt)) and full[k] == prompt[k]:
-            k += 1
-        n_resp = len(full) - k
-        if n_resp > 0:
-            out[i, ids.shape[1] - n_resp :] = True
-    return out
-
-
-def _check_inputs(
-    prompts: Any, images: Any, responses: Any
-) -> tuple[list[str], list[Any], list[str | None]]:
-    from PIL import Image
-
-    if isinstance(prompts, str):
-        prompts = [prompts]
-        if images is not None and not isinstance(images, (list, tuple)):
-            images = [images]
-        if isinstance(responses, str):
-            responses = [responses]
-    if not isinstance(prompts, (list, tuple)):
-        raise InputError(
-            f"prompts must be a list of str, got {type(prompts).__name__}; wrap one prompt as [prompt]."
-        )
-    prompts = list(prompts)
-    if not prompts:
-        raise InputError("prompts is empty; pass at least one prompt, e.g. ['Describe the image.'].")
-    for i, p in enumerate(prompts):
-        if not isinstance(p, str):
-            raise InputError(f"prompts[{i}] is a {type(p).__name__}, not a str; pass text prompts.")
-    n = len(prompts)
-    if images is None:
-        images = [None] * n
-    elif isinstance(images, Image.Image) or not isinstance(images, (list, tuple)):
-        raise InputError(
-            f"images must be a list with one PIL image or None per prompt, got "
-            f"{type(images).__name__}; pass [image] for a single prompt."
-        )
-    images = list(images)
-    if len(images) != n:
-        raise InputError(
-            f"got {n} prompts but {len(images)} images; pass one image (or None for text-only) "
-            "per prompt."
-        )
-    for i, im in enumerate(images):
-        if im is not None and not isinstance(im, Image.Image):
-            raise InputError(
-                f"images[{i}] is a {type(im).__name__}, not a PIL image; open files with "
-                "PIL.Image.open(path).convert('RGB') (or pass None for a text-only prompt)."
-            )
-    if responses is None:
-        responses = [None] * n
-    elif not isinstance(responses, (list, tuple)):
-        raise InputError(f"responses must be a list of str or None, got {type(responses).__name__}.")
-    responses = list(responses)
-    if len(responses) != n:
-        raise InputError(f"got {n} prompts but {len(responses)} responses; pass one per prompt.")
-    for i, r in enumerate(responses):
-        if r is not None and not isinstance(r, str):
-            raise InputError(f"responses[{i}] is a {type(r).__name__}; pass a str or None.")
-    return prompts, images, responses
-
-
-def _check_batch(batch: Any) -> None:
-    if not isinstance(batch, Batch):
-        raise InputError(
-            f"expected an iar.Batch, got {type(batch).__name__}; build one with vlm.encode(prompts, images)."
-        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
+from iar._threads import torch_threads
 from iar.errors import InputError
 from iar.organism import language as lang
 from iar.organism.data import _generate, caption_requests, requests, safety_requests
@@ -279,12 +280,8 @@ def fit(model, processor, *, seed: int = 0, stages: tuple[Stage, ...] = STAGES,
         >>> p = build_processor(); m = build_model(p)
         >>> log = fit(m, p, stages=(Stage("s", 1, 1e-3, {"facts": 1.0}, {"language": 1.0}),), progress=False)
     """
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return _fit(model, processor, seed, stages, batch_size, progress)
-    finally:
-        torch.set_num_threads(previous_threads)
 
 
 def _fit(model, processor, seed, stages, batch_size, progress) -> list[dict]:

@@ -1,0 +1,108 @@
+"""Checks of what ``vlm.encode`` / ``vlm.generate`` receive, and small tensor helpers they use.
+
+    >>> _check_inputs("Hi.", None, None)
+    (['Hi.'], [None], [None])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from iar.errors import InputError
+from iar.model.types import Batch
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _sample(scores: Tensor, temperature: float, top_p: float, generator: Any) -> Tensor:
+    """Temperature, then nucleus (top-p) filtering as HF's ``TopPLogitsWarper``, then a draw."""
+    scores = scores / temperature
+    if top_p < 1.0:
+        sorted_logits, sorted_idx = torch.sort(scores, descending=False)
+        cum = sorted_logits.softmax(-1).cumsum(-1)
+        remove_sorted = cum <= (1 - top_p)
+        remove_sorted[..., -1:] = False
+        remove = remove_sorted.scatter(1, sorted_idx, remove_sorted)
+        scores = scores.masked_fill(remove, float("-inf"))
+    probs = scores.softmax(-1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(1)
+
+
+def _response_mask(ids: Tensor, mask: Tensor, prompt_ids: Tensor, prompt_mask: Tensor) -> Tensor:
+    """True at the tokens of each row that follow its prompt (longest common token prefix)."""
+    out = torch.zeros_like(mask, dtype=torch.bool)
+    for i in range(ids.shape[0]):
+        full = ids[i][mask[i].bool()].tolist()
+        prompt = prompt_ids[i][prompt_mask[i].bool()].tolist()
+        k = 0
+        while k < min(len(full), len(prompt)) and full[k] == prompt[k]:
+            k += 1
+        n_resp = len(full) - k
+        if n_resp > 0:
+            out[i, ids.shape[1] - n_resp :] = True
+    return out
+
+
+def _check_inputs(
+    prompts: Any, images: Any, responses: Any
+) -> tuple[list[str], list[Any], list[str | None]]:
+    from PIL import Image
+
+    if isinstance(prompts, str):
+        prompts = [prompts]
+        if images is not None and not isinstance(images, (list, tuple)):
+            images = [images]
+        if isinstance(responses, str):
+            responses = [responses]
+    if not isinstance(prompts, (list, tuple)):
+        raise InputError(
+            f"prompts must be a list of str, got {type(prompts).__name__}; wrap one prompt as [prompt]."
+        )
+    prompts = list(prompts)
+    if not prompts:
+        raise InputError("prompts is empty; pass at least one prompt, e.g. ['Describe the image.'].")
+    for i, p in enumerate(prompts):
+        if not isinstance(p, str):
+            raise InputError(f"prompts[{i}] is a {type(p).__name__}, not a str; pass text prompts.")
+    n = len(prompts)
+    if images is None:
+        images = [None] * n
+    elif isinstance(images, Image.Image) or not isinstance(images, (list, tuple)):
+        raise InputError(
+            f"images must be a list with one PIL image or None per prompt, got "
+            f"{type(images).__name__}; pass [image] for a single prompt."
+        )
+    images = list(images)
+    if len(images) != n:
+        raise InputError(
+            f"got {n} prompts but {len(images)} images; pass one image (or None for text-only) "
+            "per prompt."
+        )
+    for i, im in enumerate(images):
+        if im is not None and not isinstance(im, Image.Image):
+            raise InputError(
+                f"images[{i}] is a {type(im).__name__}, not a PIL image; open files with "
+                "PIL.Image.open(path).convert('RGB') (or pass None for a text-only prompt)."
+            )
+    if responses is None:
+        responses = [None] * n
+    elif not isinstance(responses, (list, tuple)):
+        raise InputError(f"responses must be a list of str or None, got {type(responses).__name__}.")
+    responses = list(responses)
+    if len(responses) != n:
+        raise InputError(f"got {n} prompts but {len(responses)} responses; pass one per prompt.")
+    for i, r in enumerate(responses):
+        if r is not None and not isinstance(r, str):
+            raise InputError(f"responses[{i}] is a {type(r).__name__}; pass a str or None.")
+    return prompts, images, responses
+
+
+def _check_batch(batch: Any) -> None:
+    if not isinstance(batch, Batch):
+        raise InputError(
+            f"expected an iar.Batch, got {type(batch).__name__}; build one with vlm.encode(prompts, images)."
+        )
