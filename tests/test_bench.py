@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import iar
-from iar.cli import bench_gen
+from iar.cli import bench_gen, bench_measure, bench_models
 from iar.cli import main
 
 
@@ -91,39 +91,39 @@ def test_measure_peak_counts_live_tensor_bytes_exactly():
         del a
         return torch.zeros(1000, 1000)  # 4 MB, alive at the end
 
-    kept, peak = bench_gen.measure_peak(work)
+    kept, peak = bench_measure.measure_peak(work)
     assert peak.tensors == 8_000_000
     assert kept.shape == (1000, 1000)
-    _, small = bench_gen.measure_peak(lambda: [torch.zeros(250, 1000) for _ in range(3)])
+    _, small = bench_measure.measure_peak(lambda: [torch.zeros(250, 1000) for _ in range(3)])
     assert small.tensors == 3_000_000
 
 
 def test_interleaved_rotates_the_order_each_round_and_ratio_takes_the_median():
     calls: list[str] = []
     fns = {k: (lambda k=k: calls.append(k)) for k in "abc"}
-    times = bench_gen.interleaved(fns, reps=3, warmup=1)
+    times = bench_measure.interleaved(fns, reps=3, warmup=1)
     assert calls == list("abc") + list("abc") + list("bca") + list("cab")
     assert all(len(v) == 3 for v in times.values())
-    assert bench_gen.ratio({"x": [3.0, 1.0, 9.0], "y": [1.0, 1.0, 1.0]}, "x", "y") == 3.0
+    assert bench_measure.ratio({"x": [3.0, 1.0, 9.0], "y": [1.0, 1.0, 1.0]}, "x", "y") == 3.0
 
 
 def test_shapes_by_name_or_layers_x_d_model_x_heads():
-    assert bench_gen.parse_shape(None).name == "mid"
-    assert bench_gen.parse_shape(None, quick=True).name == "small"
-    mid = bench_gen.parse_shape("mid")
+    assert bench_models.parse_shape(None).name == "mid"
+    assert bench_models.parse_shape(None, quick=True).name == "small"
+    mid = bench_models.parse_shape("mid")
     assert (mid.n_layers, mid.d_model, mid.n_heads) == (8, 1024, 16)
-    seven = bench_gen.parse_shape("llava-7b")
+    seven = bench_models.parse_shape("llava-7b")
     assert (seven.n_layers, seven.d_model, seven.d_mlp, seven.image_tokens) == (32, 4096, 11008, 576)
-    custom = bench_gen.parse_shape("2x128x4")
+    custom = bench_models.parse_shape("2x128x4")
     assert (custom.n_layers, custom.d_model, custom.n_heads) == (2, 128, 4)
     for bad in ("huge", "2x100x3", "8x1024"):
         with pytest.raises(iar.InputError, match="LxDxH|divisible"):
-            bench_gen.parse_shape(bad)
+            bench_models.parse_shape(bad)
 
 
 def test_plain_twin_shares_the_weights_and_keeps_hf_attention():
     hf, processor = iar.testing.tiny_vlm("llava")
-    twin = bench_gen._twin(hf)
+    twin = bench_models._twin(hf)
     vlm = iar.load(hf, processor)
     ptrs = {p.data_ptr() for p in vlm.hf.parameters()}
     assert {p.data_ptr() for p in twin.parameters()} == ptrs  # no weight copied
