@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,13 @@ def site(tmp_path_factory):
     """Build the site once with ``mkdocs build --strict`` (any warning fails the build)."""
     pytest.importorskip("mkdocs")
     out = tmp_path_factory.mktemp("site")
-    start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
-    seconds = time.perf_counter() - start
     assert result.returncode == 0, result.stderr[-4000:]
-    return out, seconds
+    return out
 
 
 def _page(site_dir: Path, name: str) -> str:
@@ -42,10 +39,9 @@ def _api_html(site_dir: Path) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted((site_dir / "api").glob("*/index.html")))
 
 
-def test_docs_build_strictly_and_fast(site):
-    _, seconds = site
-    # The build runs inside the test suite; it renders docstrings statically and must stay cheap.
-    assert seconds < 120, f"mkdocs build took {seconds:.0f} s"
+def test_docs_build_strictly(site):
+    # mkdocs build --strict fails on any warning (a broken cross-reference, a missing page)
+    assert (site / "index.html").is_file()
 
 
 def test_every_markdown_page_is_in_the_nav():
@@ -85,7 +81,7 @@ def test_every_markdown_page_is_in_the_nav():
     ],
 )
 def test_api_entry_has_signature_and_docstring(site, page, anchor, signature_text):
-    text = _page(site[0] / "api", page)
+    text = _page(site / "api", page)
     match = re.search(rf'<h\d id="{re.escape(anchor)}".*?</h\d>(.*?)(?=<h\d id=|$)', text, re.S)
     assert match, f"no API entry for {anchor} on api/{page}"
     body = match.group(1)
@@ -96,7 +92,7 @@ def test_api_entry_has_signature_and_docstring(site, page, anchor, signature_tex
 
 
 def test_every_public_name_has_an_api_entry(site):
-    text = _api_html(site[0])
+    text = _api_html(site)
     anchors = set(re.findall(r'id="(iar\.[\w.]+)"', text))
     missing = [mod for mod in sorted(set(iar._SUBMODULES.values())) if mod not in anchors]
     missing += [f"{mod}.{name}" for name, mod in iar._LAZY.items() if f"{mod}.{name}" not in anchors]
@@ -106,7 +102,7 @@ def test_every_public_name_has_an_api_entry(site):
 def test_every_public_function_class_and_method_is_rendered(site):
     """mkdocstrings silently drops an object without a docstring; nothing public may be dropped."""
     griffe = pytest.importorskip("griffe")
-    anchors = set(re.findall(r'id="(iar\.[\w.]+)"', _api_html(site[0])))
+    anchors = set(re.findall(r'id="(iar\.[\w.]+)"', _api_html(site)))
     modules = re.findall(r"^::: (iar[\w.]*)$", "\n".join(
         p.read_text(encoding="utf-8") for p in (DOCS / "api").glob("*.md")), re.M)
     package = griffe.load("iar", search_paths=[str(ROOT)])
@@ -123,20 +119,20 @@ def test_every_public_function_class_and_method_is_rendered(site):
 
 
 def test_docstrings_render_as_markdown_not_rst(site):
-    text = _api_html(site[0])
+    text = _api_html(site)
     # Sphinx roles become inline code (linked where resolvable), never literal ':func:`x`'.
     assert re.search(r":(func|class|meth|mod|attr|data):`", text) is None
     # Doctest sessions are highlighted code, not nested block quotes of '>>>' lines.
     assert "<blockquote>" not in text
     assert text.count('<span class="gp">&gt;&gt;&gt; </span>') > 100
     # Roles that name a documented object link to it.
-    assert 'href="#iar.steering.bake"' in _page(site[0] / "api", "revision")
+    assert 'href="#iar.steering.bake"' in _page(site / "api", "revision")
 
 
 def test_cli_reference_is_generated_from_the_parser(site):
     from iar.cli import build_parser
 
-    text = html.unescape(_page(site[0] / "api", "cli"))
+    text = html.unescape(_page(site / "api", "cli"))
     assert "<!-- iar-cli-help -->" not in text
     for action in build_parser()._subparsers._group_actions:
         for name in action.choices:
