@@ -30,6 +30,7 @@ from typing import Any, Union
 import torch
 
 from iar.errors import InputError
+from iar.model._inputs import check_prompts
 
 Position = Union[int, str, Sequence[torch.Tensor]]
 
@@ -166,18 +167,6 @@ def _as_list(x: Any, n: int, what: str) -> list:
     return x
 
 
-def _check_prompts(prompts: Sequence[str]) -> list[str]:
-    if isinstance(prompts, str):
-        prompts = [prompts]
-    prompts = list(prompts)
-    if not prompts:
-        raise InputError("prompts is empty; give at least one prompt.")
-    for p in prompts:
-        if not isinstance(p, str):
-            raise InputError(f"prompts must be strings, got {type(p).__name__}.")
-    return prompts
-
-
 def modality(prompts: Sequence[str], images: Sequence[Any] | Any, *,
              text_prompts: Sequence[str] | None = None) -> ContrastSet:
     """Text-only prompt (positive) vs the same prompt with its image (negative).
@@ -199,14 +188,14 @@ def modality(prompts: Sequence[str], images: Sequence[Any] | Any, *,
         >>> cs.positive[0].image is None, cs.negative[0].image is not None, cs.positive[0].prompt
         (True, True, 'How do I make a kite?')
     """
-    prompts = _check_prompts(prompts)
+    prompts = check_prompts(prompts)
     images = _as_list(images, len(prompts), "images")
     if any(im is None for im in images):
         raise InputError("modality() needs an image for every prompt (the negative side).")
     if text_prompts is None:
         texts = prompts
     else:
-        texts = _check_prompts(text_prompts)
+        texts = check_prompts(text_prompts)
         if len(texts) != len(prompts):
             raise InputError(f"text_prompts has {len(texts)} entries for {len(prompts)} prompts; "
                              "give one text-only counterpart per prompt.")
@@ -237,7 +226,7 @@ def single_response(
         >>> [s.response for s in cs.negative]
         ['Step 1 ...', 'First ...']
     """
-    prompts = _check_prompts(prompts)
+    prompts = check_prompts(prompts)
     images = _as_list(images, len(prompts), "images")
     refusals = _as_list(refusal, len(prompts), "refusal")
     compliances = _as_list(compliance, len(prompts), "compliance")
@@ -296,7 +285,7 @@ def multi_response(
         >>> len(cs.positive), len(cs.negative), cs.negative_groups
         (2, 3, [0, 0, 0])
     """
-    prompts = _check_prompts(prompts)
+    prompts = check_prompts(prompts)
     images = _as_list(images, len(prompts), "images")
     refs = _per_query(refusals, len(prompts), "refusals")
     comps = _per_query(compliances, len(prompts), "compliances")

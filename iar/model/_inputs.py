@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -47,6 +48,31 @@ def _response_mask(ids: Tensor, mask: Tensor, prompt_ids: Tensor, prompt_mask: T
     return out
 
 
+def check_prompts(prompts: Any) -> list[str]:
+    """``prompts`` as a non-empty list of str (one str is one prompt); the one prompt check.
+
+    Raises:
+        InputError: not a sequence, empty, or an item that is not a str.
+
+    Example:
+        >>> check_prompts("Hi.")
+        ['Hi.']
+    """
+    if isinstance(prompts, str):
+        prompts = [prompts]
+    if not isinstance(prompts, Sequence):
+        raise InputError(
+            f"prompts must be a list of str, got {type(prompts).__name__}; wrap one prompt as [prompt]."
+        )
+    prompts = list(prompts)
+    if not prompts:
+        raise InputError("prompts is empty; pass at least one prompt, e.g. ['Describe the image.'].")
+    for i, p in enumerate(prompts):
+        if not isinstance(p, str):
+            raise InputError(f"prompts[{i}] is a {type(p).__name__}, not a str; pass text prompts.")
+    return prompts
+
+
 def _check_inputs(
     prompts: Any, images: Any, responses: Any
 ) -> tuple[list[str], list[Any], list[str | None]]:
@@ -58,16 +84,7 @@ def _check_inputs(
             images = [images]
         if isinstance(responses, str):
             responses = [responses]
-    if not isinstance(prompts, (list, tuple)):
-        raise InputError(
-            f"prompts must be a list of str, got {type(prompts).__name__}; wrap one prompt as [prompt]."
-        )
-    prompts = list(prompts)
-    if not prompts:
-        raise InputError("prompts is empty; pass at least one prompt, e.g. ['Describe the image.'].")
-    for i, p in enumerate(prompts):
-        if not isinstance(p, str):
-            raise InputError(f"prompts[{i}] is a {type(p).__name__}, not a str; pass text prompts.")
+    prompts = check_prompts(prompts)
     n = len(prompts)
     if images is None:
         images = [None] * n

@@ -20,6 +20,12 @@ N_LAYERS = 2
 N_HEADS = 4
 D_VISION = 32
 
+# the sizes every tiny text backbone and vision tower share
+_TEXT_SIZES = dict(
+    hidden_size=D_MODEL, intermediate_size=2 * D_MODEL, num_hidden_layers=N_LAYERS, num_attention_heads=N_HEADS
+)
+_VISION_SIZES = dict(hidden_size=D_VISION, intermediate_size=2 * D_VISION)
+
 
 def _template(arch: str) -> str:
     """The chat template of a tiny ``arch``: the packaged file ``chat_template_<arch>.jinja``."""
@@ -87,8 +93,7 @@ def _clip_vision(image_size: int, patch_size: int):
     return CLIPVisionConfig(
         image_size=image_size,
         patch_size=patch_size,
-        hidden_size=D_VISION,
-        intermediate_size=2 * D_VISION,
+        **_VISION_SIZES,
         projection_dim=D_VISION,
         num_hidden_layers=2,
         num_attention_heads=4,
@@ -99,10 +104,7 @@ def _llava_config(tok):
     from transformers import LlamaConfig, LlavaConfig
 
     text = LlamaConfig(
-        hidden_size=D_MODEL,
-        intermediate_size=2 * D_MODEL,
-        num_hidden_layers=N_LAYERS,
-        num_attention_heads=N_HEADS,
+        **_TEXT_SIZES,
         num_key_value_heads=N_HEADS,  # LLaVA-1.5's Vicuna has no grouped-query attention
         max_position_embeddings=1024,
         tie_word_embeddings=False,
@@ -149,10 +151,7 @@ def _llava_next_config(tok):
     from transformers import LlavaNextConfig, MistralConfig
 
     text = MistralConfig(
-        hidden_size=D_MODEL,
-        intermediate_size=2 * D_MODEL,
-        num_hidden_layers=N_LAYERS,
-        num_attention_heads=N_HEADS,
+        **_TEXT_SIZES,
         num_key_value_heads=2,  # Mistral-7B: grouped-query attention (32 heads, 8 kv heads)
         head_dim=D_MODEL // N_HEADS,
         max_position_embeddings=1024,
@@ -204,10 +203,7 @@ def _qwen2_5_vl_config(tok):
 
     head_dim = D_MODEL // N_HEADS
     text = dict(
-        hidden_size=D_MODEL,
-        intermediate_size=2 * D_MODEL,
-        num_hidden_layers=N_LAYERS,
-        num_attention_heads=N_HEADS,
+        **_TEXT_SIZES,
         num_key_value_heads=2,  # Qwen2.5-VL-7B: 28 heads, 4 kv heads
         max_position_embeddings=1024,
         # 3-D rope: temporal/height/width sections of the head's rotary half (real: 16, 24, 24)
@@ -222,8 +218,7 @@ def _qwen2_5_vl_config(tok):
     assert sum(text["rope_parameters"]["mrope_section"]) == head_dim // 2
     vision = dict(
         depth=2,
-        hidden_size=D_VISION,
-        intermediate_size=2 * D_VISION,
+        **_VISION_SIZES,
         num_heads=4,
         out_hidden_size=D_MODEL,
         patch_size=_QWEN_PATCH,
@@ -270,10 +265,7 @@ def _gemma3_config(tok):
 
     head_dim = D_MODEL // N_HEADS
     text = Gemma3TextConfig(
-        hidden_size=D_MODEL,
-        intermediate_size=2 * D_MODEL,
-        num_hidden_layers=N_LAYERS,
-        num_attention_heads=N_HEADS,
+        **_TEXT_SIZES,
         num_key_value_heads=2,  # Gemma-3-4B: 8 heads, 4 kv heads
         head_dim=head_dim,
         query_pre_attn_scalar=head_dim,
@@ -286,8 +278,7 @@ def _gemma3_config(tok):
     vision = SiglipVisionConfig(
         image_size=_GEMMA_IMAGE,
         patch_size=_GEMMA_PATCH,
-        hidden_size=D_VISION,
-        intermediate_size=2 * D_VISION,
+        **_VISION_SIZES,
         num_hidden_layers=2,
         num_attention_heads=4,
         vision_use_head=False,
@@ -333,10 +324,7 @@ def _idefics3_config(tok):
     from transformers import Idefics3Config, Idefics3VisionConfig, LlamaConfig
 
     text = LlamaConfig(
-        hidden_size=D_MODEL,
-        intermediate_size=2 * D_MODEL,
-        num_hidden_layers=N_LAYERS,
-        num_attention_heads=N_HEADS,
+        **_TEXT_SIZES,
         num_key_value_heads=2,  # SmolVLM's SmolLM2 and Idefics3's Llama-3 use grouped-query attention
         max_position_embeddings=1024,
         rms_norm_eps=1e-5,
@@ -346,8 +334,7 @@ def _idefics3_config(tok):
     vision = Idefics3VisionConfig(
         image_size=_IDEFICS_TILE,
         patch_size=_IDEFICS_PATCH,
-        hidden_size=D_VISION,
-        intermediate_size=2 * D_VISION,
+        **_VISION_SIZES,
         num_hidden_layers=2,
         num_attention_heads=4,
     )
@@ -392,10 +379,7 @@ def _internvl_config(tok):
     from transformers import InternVLConfig, InternVLVisionConfig, Qwen2Config
 
     text = Qwen2Config(
-        hidden_size=D_MODEL,
-        intermediate_size=2 * D_MODEL,
-        num_hidden_layers=N_LAYERS,
-        num_attention_heads=N_HEADS,
+        **_TEXT_SIZES,
         num_key_value_heads=2,  # InternVL3-1B's Qwen2.5-0.5B: 14 heads, 2 kv heads
         max_position_embeddings=1024,
         tie_word_embeddings=True,
@@ -404,8 +388,7 @@ def _internvl_config(tok):
     vision = InternVLVisionConfig(
         image_size=[_INTERNVL_TILE, _INTERNVL_TILE],
         patch_size=[_INTERNVL_PATCH, _INTERNVL_PATCH],
-        hidden_size=D_VISION,
-        intermediate_size=2 * D_VISION,
+        **_VISION_SIZES,
         num_hidden_layers=2,
         num_attention_heads=4,
     )
