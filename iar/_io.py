@@ -66,6 +66,48 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
     return path
 
 
+def atomic_dir(
+    path: str | os.PathLike,
+    fill: Callable[[Path], Any],
+    *,
+    done_by_other: Callable[[Path], bool] | None = None,
+) -> Path:
+    """Create the folder ``path`` through ``fill(tmp)`` on a temporary folder beside it, then rename.
+
+    Readers never see a half-filled folder. An empty folder already at ``path`` is replaced.
+    When the rename fails because another process put the folder there first, that is fine if
+    ``done_by_other(path)`` says so. Files get mode 0644, the folder 0755.
+
+    Example:
+        >>> import tempfile
+        >>> p = atomic_dir(tempfile.mkdtemp() + "/out", lambda d: (d / "a.txt").write_text("x"))
+        >>> sorted(f.name for f in p.iterdir())
+        ['a.txt']
+    """
+    import shutil
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    try:
+        fill(tmp)
+        for f in tmp.iterdir():
+            if f.is_file():
+                f.chmod(0o644)
+        tmp.chmod(0o755)
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            if done_by_other is None or not done_by_other(path):
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """:func:`atomic_write` of a UTF-8 text (flushed to disk before the rename).
 

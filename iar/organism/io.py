@@ -8,15 +8,13 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import torch
 
+from iar import _io
 from iar.errors import DataError, InputError
 
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "processor_config.json")
@@ -75,24 +73,16 @@ def train_to_folder(out: Path, *, seed: int = 0, progress: bool = True) -> Path:
     processor = build_processor()
     model = build_model(processor, seed=seed)
     log = fit(model, processor, seed=seed, progress=progress)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    info = {
+        "seed": seed, "seconds": round(time.perf_counter() - start, 1), "stages": log,
+        "torch": torch.__version__, "threads": 1,  # fit() trains with one thread (its default)
+        "python": platform.python_version(),
+    }
+
+    def fill(tmp: Path) -> None:
         model.save_pretrained(tmp, safe_serialization=True)
         processor.save_pretrained(tmp)
-        info = {
-            "seed": seed, "seconds": round(time.perf_counter() - start, 1), "stages": log,
-            "torch": torch.__version__, "threads": 1,  # fit() trains with one thread (its default)
-            "python": platform.python_version(),
-        }
         (tmp / "training.json").write_text(json.dumps(info, indent=2) + "\n")
-        for f in tmp.iterdir():
-            f.chmod(0o644)
-        tmp.chmod(0o755)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    _io.atomic_dir(out, fill)
     return out

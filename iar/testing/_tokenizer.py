@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from iar import _io
 
 BPE_VOCAB = 512  # learned byte-level BPE tokens, before special tokens
 
@@ -112,19 +112,13 @@ def _cached_dir(arch: str, spec: _TokSpec, build: Callable[[Path], None], extra:
     target = root / _spec_hash(arch, spec, extra)
     if (target / ".complete").exists():
         return target
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
-    try:
+
+    def fill(tmp: Path) -> None:
         build(tmp)
         (tmp / ".complete").write_text("ok\n")
-        try:
-            os.replace(tmp, target)  # atomic; fails if another process won the race
-        except OSError:
-            if not (target / ".complete").exists():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    # another process may win the race to build it: then its folder is the one
+    _io.atomic_dir(target, fill, done_by_other=lambda t: (t / ".complete").exists())
     return target
 
 
