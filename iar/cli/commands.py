@@ -152,9 +152,7 @@ def _run_render_figstep(args: argparse.Namespace) -> int:
         path = out / f"query_{m['dataset']}_{m['category_id']}_{m['task_id']}_6.png"
         if path.exists() and not args.overwrite:
             continue
-        tmp = path.with_name(path.stem + ".tmp.png")
-        item.image.save(tmp)
-        tmp.replace(path)
+        _io.atomic_write(path, lambda tmp, image=item.image: image.save(tmp, format="PNG"))
         written += 1
     print(f"wrote {written} images to {out} ({len(bench) - written} already there)")
     return 0
