@@ -82,6 +82,8 @@ def _accept_missing_video_processor() -> Iterator[None]:
 
     Without torchvision, transformers cannot import the video processor base class, so its
     type check fails even for ``None``; within this block ``None`` passes, all else is checked.
+    A workaround for transformers 5.9-5.23 (the pinned range; checked on 5.23), scoped to the
+    processor construction that needs it; nothing is patched at import.
     """
     from transformers.processing_utils import ProcessorMixin
 
@@ -160,7 +162,11 @@ def _processor_without_video(name: str, model_type: str | None, kwargs: dict[str
 
 @contextlib.contextmanager
 def _no_runtime_install() -> Iterator[None]:
-    """Stop the bridge from running ``pip install torchvision`` when a processor fails to load."""
+    """Stop the bridge from running ``pip install torchvision`` when a processor fails to load.
+
+    For transformer-lens 4.3 (``model_bridge/sources/transformers/helpers.py``), scoped to the
+    bridge construction in :func:`build_bridge`; nothing is patched at import.
+    """
     try:
         from transformer_lens.model_bridge.sources.transformers import helpers
     except ImportError:  # pragma: no cover - other TransformerLens layouts
