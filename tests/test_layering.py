@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("organism", ("iar.organism",)),
     ("resolve", ("iar.resolve",)),
     ("api", ("iar",)),  # the package root: the public facade, imported by applications only
-    ("application", ("iar.cli",)),
+    ("application", ("iar.cli", "iar.__main__")),
 ]
 
 
