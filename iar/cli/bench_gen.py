@@ -143,6 +143,24 @@ def _hook_share(fn: Callable[[], Any]) -> float:
     return float(hooks / total) if total else 0.0
 
 
+def _sizes(quick: bool, *, reps: int | None, batch_size: int, **counts: tuple) -> tuple[int, int]:
+    """``(reps, count)``: defaults filled in (``count=(given, quick default, full default)``), all
+    checked positive."""
+    (name, (given, small, full)), = counts.items()
+    reps = reps if reps is not None else (2 if quick else 3)
+    n = given if given is not None else (small if quick else full)
+    if reps < 1 or n < 1 or batch_size < 1:
+        raise InputError(f"reps, {name} and batch_size must be positive.")
+    return reps, n
+
+
+@contextlib.contextmanager
+def _models(shape: Any, quick: bool, device: Any, dtype: Any, seed: int, threads: int | None):
+    """A bench's models, built and used under its thread setting."""
+    with _threads(threads, device):
+        yield build_models(parse_shape(shape, quick), device=device, dtype=dtype, seed=seed)
+
+
 STEER_TARGETS = {"steered_over_unsteered": 1.05, "unsteered_over_hf": 1.25, "baked_over_hf": 1.02}
 
 
@@ -200,13 +218,9 @@ def bench_steer(
 
     import iar
 
-    reps = reps if reps is not None else (2 if quick else 3)
-    n_new = max_new_tokens if max_new_tokens is not None else (16 if quick else 64)
-    if reps < 1 or n_new < 1 or batch_size < 1:
-        raise InputError("reps, max_new_tokens and batch_size must be positive.")
+    reps, n_new = _sizes(quick, reps=reps, max_new_tokens=(max_new_tokens, 16, 64), batch_size=batch_size)
     t_start = time.perf_counter()
-    with _threads(threads, device):
-        m = build_models(parse_shape(shape, quick), device=device, dtype=dtype, seed=seed)
+    with _models(shape, quick, device, dtype, seed, threads) as m:
         vlm, plain, processor = m.vlm, m.plain, m.processor
         c = vlm.cfg
         k = max(1, min(heads, c.n_layers * c.n_heads // 2))
@@ -357,13 +371,9 @@ def bench_record(
 
     import iar
 
-    reps = reps if reps is not None else (2 if quick else 3)
-    n = n_prompts if n_prompts is not None else (16 if quick else 32)
-    if reps < 1 or n < 1 or batch_size < 1:
-        raise InputError("reps, n_prompts and batch_size must be positive.")
+    reps, n = _sizes(quick, reps=reps, n_prompts=(n_prompts, 16, 32), batch_size=batch_size)
     t_start = time.perf_counter()
-    with _threads(threads, device):
-        m = build_models(parse_shape(shape, quick), device=device, dtype=dtype, seed=seed)
+    with _models(shape, quick, device, dtype, seed, threads) as m:
         vlm, plain, processor = m.vlm, m.plain, m.processor
         prompts, images = _prompts(n, seed)
 
