@@ -24,6 +24,7 @@ from iar.errors import (
     RevisionError,
     ShapeError,
     SiteError,
+    SourceError,
     UnsupportedModelError,
 )
 
@@ -56,7 +57,7 @@ _SUBMODULES = {
 __all__ = [
     "__version__",
     "IarError", "UnsupportedModelError", "InputError", "ShapeError", "SiteError",
-    "RevisionError", "DataError", "DependencyError",
+    "RevisionError", "DataError", "DependencyError", "SourceError",
     *_LAZY,
     *sorted(_SUBMODULES),
 ]
