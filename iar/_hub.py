@@ -152,7 +152,7 @@ def resolve_pretrained(name: str | os.PathLike, *, what: str = "model",
         adapter = dict(kwargs.get("adapter_kwargs") or {}, local_files_only=True)
         if kwargs.get("cache_dir"):
             adapter.setdefault("cache_dir", kwargs["cache_dir"])
-        if what == "model":
+        if what != "processor":
             kwargs["adapter_kwargs"] = adapter
         return kwargs
     call = "iar.load('DIR') or --model DIR" if what == "model" else "pass DIR instead of the hub id"

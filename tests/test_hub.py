@@ -138,3 +138,15 @@ def test_unreachable_hub_fails_at_once_and_a_cached_model_loads_without_retries(
         assert "http://127.0.0.1:9) cannot be reached" in message and "HF_HUB_OFFLINE=1" in message
     name, model_type, seconds = lines[2].split()
     assert (name, model_type) == ("loaded", "llava") and float(seconds) < 10, lines[2]  # retries: 23 s
+
+
+def test_judge_model_by_path_or_hub_id(tmp_path):
+    from iar.judges import ModelJudge
+
+    with pytest.raises(iar.SourceError, match="judge model folder ./no/such/judge does not exist"):
+        ModelJudge("./no/such/judge")
+    start = time.perf_counter()
+    with pytest.raises(iar.SourceError, match="judge model 'meta-llama/Llama-Guard-3-1B' is not a local "
+                                              "folder.*HF_HUB_OFFLINE is set"):
+        ModelJudge("meta-llama/Llama-Guard-3-1B")
+    assert time.perf_counter() - start < 5
