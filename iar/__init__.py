@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from iar import _progress  # noqa: F401  (first: no "TqdmWarning: IProgress not found" in notebooks)
 from iar.errors import (
     DataError,
     DependencyError,

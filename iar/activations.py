@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar.errors import DataError, InputError, ShapeError, SiteError
 

@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar.demo_data import DemoItem, make
 from iar.errors import InputError

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar.errors import InputError
 
