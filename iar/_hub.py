@@ -123,10 +123,11 @@ def resolve_pretrained(name: str | os.PathLike, *, what: str = "model",
     path = Path(text).expanduser()
     if path.exists() or not is_repo_id(text):
         if not path.exists():
+            holds = ("the processor's files (preprocessor_config.json, tokenizer files)" if what == "processor"
+                     else "the model's config.json and weights")
             raise SourceError(
                 f"{what} folder {text} does not exist (looked for {path.resolve()}). Pass the folder "
-                "that holds the model's config.json and weights, or a hub id such as "
-                "'llava-hf/llava-1.5-7b-hf'."
+                f"that holds {holds}, or a hub id such as 'llava-hf/llava-1.5-7b-hf'."
             )
         if not path.is_dir():
             raise SourceError(
