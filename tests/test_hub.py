@@ -28,7 +28,7 @@ def test_missing_folder_says_it_does_not_exist():
     start = time.perf_counter()
     with pytest.raises(iar.SourceError) as err:
         iar.load("./no/such/model")
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 10  # the hub retries took 23-25 s
     message = str(err.value)
     assert "model folder ./no/such/model does not exist" in message
     assert str(Path("no/such/model").resolve()) in message
@@ -54,7 +54,7 @@ def test_hub_id_offline_fails_at_once_and_says_how_to_pass_a_folder(tmp_path):
     start = time.perf_counter()
     with pytest.raises(iar.SourceError) as err:
         iar.load("llava-hf/llava-1.5-7b-hf", cache_dir=str(tmp_path))
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 10  # the hub retries took 23-25 s
     message = str(err.value)
     assert "'llava-hf/llava-1.5-7b-hf' is not a local folder" in message
     assert "HF_HUB_OFFLINE is set" in message and "not in the local cache" in message
@@ -87,7 +87,7 @@ def test_benchmark_hub_id_offline_fails_at_once():
     start = time.perf_counter()
     with pytest.raises(iar.DataError) as err:
         iar.benchmarks.figstep("FigStep/data")
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 10  # the hub retries took 23-25 s
     message = str(err.value)
     assert "'FigStep/data' is not a local file or folder" in message
     assert str(Path("FigStep/data").resolve()) in message
@@ -112,14 +112,14 @@ def test_unreachable_hub_fails_at_once_and_a_cached_model_loads_without_retries(
     cache = tmp_path / "hub"
     _fake_hub_cache(cache, "tiny-org/tiny-llava")
     script = textwrap.dedent("""
-        import time, iar
+        import time, datasets, iar
+        iar.load(SNAPSHOT)  # the first load pays for lazy imports; time what follows
         for call in (lambda: iar.load("llava-hf/llava-1.5-7b-hf"), lambda: iar.benchmarks.figstep("FigStep/data")):
             start = time.perf_counter()
             try:
                 call()
             except iar.IarError as e:
                 print(type(e).__name__, round(time.perf_counter() - start, 1), e)
-        iar.load(SNAPSHOT)  # the first load pays for lazy imports; time the second
         start = time.perf_counter()
         vlm = iar.load("tiny-org/tiny-llava")
         print("loaded", vlm.cfg.model_type, round(time.perf_counter() - start, 1))
@@ -134,10 +134,10 @@ def test_unreachable_hub_fails_at_once_and_a_cached_model_loads_without_retries(
     assert out.returncode == 0 and len(lines) == 3, out.stdout + out.stderr
     for line, kind in zip(lines[:2], ("SourceError", "DataError")):
         name, seconds, message = line.split(" ", 2)
-        assert name == kind and float(seconds) < 5, line
+        assert name == kind and float(seconds) < 10, line  # hub retries take 23-25 s
         assert "http://127.0.0.1:9) cannot be reached" in message and "HF_HUB_OFFLINE=1" in message
     name, model_type, seconds = lines[2].split()
-    assert (name, model_type) == ("loaded", "llava") and float(seconds) < 10, lines[2]  # retries: 23 s
+    assert (name, model_type) == ("loaded", "llava") and float(seconds) < 10, lines[2]  # retries: 23-25 s
 
 
 def test_judge_model_by_path_or_hub_id(tmp_path):
@@ -149,4 +149,4 @@ def test_judge_model_by_path_or_hub_id(tmp_path):
     with pytest.raises(iar.SourceError, match="judge model 'meta-llama/Llama-Guard-3-1B' is not a local "
                                               "folder.*HF_HUB_OFFLINE is set"):
         ModelJudge("meta-llama/Llama-Guard-3-1B")
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 10  # the hub retries took 23-25 s
