@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from iar import _progress  # noqa: F401  (first: no "TqdmWarning: IProgress not found" in notebooks)
 from iar._version import __version__
 from iar.errors import (
     ArtifactError,
@@ -26,6 +27,7 @@ from iar.errors import (
     RevisionError,
     ShapeError,
     SiteError,
+    SourceError,
     UnsupportedModelError,
 )
 
@@ -61,7 +63,7 @@ _SUBMODULES = {
 __all__ = [
     "__version__",
     "IarError", "UnsupportedModelError", "InputError", "ShapeError", "SiteError",
-    "RevisionError", "DataError", "DependencyError", "ArtifactError",
+    "RevisionError", "DataError", "DependencyError", "ArtifactError", "SourceError",
     *_LAZY,
     *sorted(_SUBMODULES),
 ]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar import _io
 from iar._sites import SITES, check_sites  # noqa: F401  (re-exported: iar.activations.SITES)

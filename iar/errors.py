@@ -39,6 +39,11 @@ class DataError(IarError, ValueError):
     """A benchmark or data file that is missing, malformed, or points outside its folder."""
 
 
+class SourceError(IarError, OSError):
+    """A model path that does not exist or is not a model folder, or a hub id that cannot be
+    loaded now (offline, or the hub unreachable) and is not in the local cache."""
+
+
 class DependencyError(IarError, ImportError):
     """An optional dependency is missing; the message says what to install."""
 

@@ -138,7 +138,7 @@ def test_missing_folder_is_explained(tmp_path):
 def test_hub_shaped_name_that_is_not_local_says_both(monkeypatch):
     # offline: a name like "owner/name" that is no local path is tried on the hub, which fails here
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(DataError, match="is not a local file or folder, and loading it as a hub"):
+    with pytest.raises(DataError, match=r"is not a local file or folder \(looked for .*\), and as a hub dataset id"):
         B.xstest("no-such-owner/no-such-dataset")
 
 

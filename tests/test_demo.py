@@ -257,3 +257,45 @@ def test_too_small_a_benchmark_is_refused_with_the_fix():
 
     with pytest.raises(DataError, match="at least 5"):  # the FigStep fixture has 4 rows
         make("typographic", path=Path(__file__).parent / "fixtures" / "figstep", benchmark="figstep")
+
+
+def test_report_colours_example_answers_by_outcome():
+    """Green = the good outcome (harmful refused, benign answered correctly), red = the bad one;
+    not refused = red / answered = green, which made a correct benign answer red."""
+    from iar import demo_report
+
+    def example(kind, plain, steered):
+        return {"image": None, "kind": kind, "prompt": "p", "text_prompt": "t", "plain": plain, "steered": steered}
+
+    answered, wrong = {"response": "Bake it.", "refused": False, "correct": True}, {"response": "Fly.", "refused": False, "correct": False}
+    refused = {"response": "Sorry.", "refused": True, "correct": False}
+    page = demo_report.render({"heads": [], "sweep": []}, {}, [
+        example("benign", answered, refused),       # good -> over-refusal
+        example("harmful", {**answered, "correct": None}, refused),  # answered harmful -> refused
+        example("benign", wrong, answered),
+    ])
+    cells = re.findall(r'<div class="(good|bad)">(.*?)<br><small>(.*?)</small></div>', page)
+    assert [(c, text, verdict) for c, text, verdict in cells] == [
+        ("good", "Bake it.", "answered, correct: &#10004; good"),
+        ("bad", "Sorry.", "refused: &#10008; bad"),
+        ("bad", "Bake it.", "answered: &#10008; bad"),
+        ("good", "Sorry.", "refused: &#10004; good"),
+        ("bad", "Fly.", "answered, not correct: &#10008; bad"),
+        ("good", "Bake it.", "answered, correct: &#10004; good"),
+    ]
+    assert ".good{color:#1a7f37}" in page and ".bad{color:#b42318}" in page
+
+
+def test_sweep_figure_has_no_overlapping_point_labels():
+    """Many settings share one helpfulness (x) in a trade-off scatter, so labels on the points
+    overlapped; the sweep is drawn against alpha instead, with no text on the points."""
+    from iar import demo_report
+
+    sweep = [{"alpha": a, "k": k, "asr": 0.7, "helpfulness": 1.0} for a in (0.25, 0.5, 1.0) for k in (2, 4, 8)]
+    fig = demo_report.tradeoff(sweep, {"asr": 0.9, "helpfulness": 1.0}, {"alpha": 0.5, "k": 4}, 0.9)
+    assert all("text" not in (t.mode or "") and not t.text for t in fig.data)
+    assert fig.layout.annotations and all("α" not in a.text for a in fig.layout.annotations)  # panel titles only
+    for axis in (fig.layout.xaxis, fig.layout.xaxis2):
+        assert list(axis.tickvals) == [0.25, 0.5, 1.0]
+    chosen = [t for t in fig.data if t.name.startswith("chosen")]
+    assert [(t.x[0], t.y[0]) for t in chosen] == [(0.5, 0.7), (0.5, 1.0)]

@@ -150,3 +150,20 @@ def test_home_page_tour_runs():
     assert isinstance(scope["rev"], iar.Revision) and scope["rev"].level == "head"
     assert len(scope["report"].to_frame()) == 16
     assert 0.0 <= scope["report"].asr <= 1.0
+
+
+def test_readme_python_snippet_runs_as_written(tmp_path, monkeypatch):
+    """The README's "In Python" snippet runs unchanged (on the shipped organism): every name it
+    uses is defined in it, and it writes its run file under the working directory."""
+    src = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = src.split("## In Python", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert "vlm = iar.organism.load()" in code and "iar.contrast.multi_response(" in code
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, str(ROOT / "README.md"), "exec"), scope)
+    assert isinstance(scope["report"], iar.ShiftReport)
+    assert isinstance(scope["rev"], iar.Revision) and scope["rev"].level == "head"
+    assert len(scope["out"].texts) == 2
+    assert len(scope["result"].to_frame()) == 8 and 0.0 <= scope["result"].asr <= 1.0
+    assert (tmp_path / "runs" / "organism-iar.jsonl").is_file()

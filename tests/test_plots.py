@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 import numpy as np
 import plotly.graph_objects as go
@@ -118,3 +119,34 @@ def test_save_png_writes_png_or_says_how_to_install(tmp_path):
         assert "pip install" in message and "kaleido" in message and "Chrom" in message
         assert "save_html" in message
         assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def _tick_values(axis, n):
+    """The tick positions plotly draws for a linear-tick axis over 0..n-1."""
+    assert axis.tickmode == "linear", "ticks left to plotly's auto mode land on -0.5, 0.5, ..."
+    return list(np.arange(axis.tick0, n, axis.dtick))
+
+
+@pytest.mark.parametrize("n_layers, n_heads", [(2, 4), (4, 4), (32, 32), (40, 8)])
+def test_layer_and_head_axes_have_whole_number_ticks(n_layers, n_heads):
+    fig = plots.heatmap(torch.rand(n_layers, n_heads), title="colour = value")
+    for axis, n in ((fig.layout.xaxis, n_heads), (fig.layout.yaxis, n_layers)):
+        ticks = _tick_values(axis, n)
+        assert ticks[0] == 0 and all(float(t).is_integer() for t in ticks)
+        assert 1 < len(ticks) <= 16 or n == 1
+    lines = plots.layer_lines({"cosine": torch.rand(n_layers), "l2": torch.rand(n_layers)}, title="shift")
+    for axis in (lines.layout.xaxis, lines.layout.xaxis2):
+        assert all(float(t).is_integer() for t in _tick_values(axis, n_layers))
+
+
+def test_png_message_is_one_complete_line_when_kaleido_is_missing(monkeypatch, tmp_path):
+    # kaleido is absent on CI anyway; a None entry in sys.modules makes `import kaleido` fail the
+    # same way where it is installed (the only way to simulate its absence there)
+    monkeypatch.setitem(sys.modules, "kaleido", None)
+    with pytest.raises(iar.DependencyError) as err:
+        plots.save_png(plots.heatmap(torch.rand(2, 2), title="colour = value"), tmp_path / "f.png")
+    message = str(err.value)
+    assert "\n" not in message  # the first line is the whole message (notebooks print that line)
+    assert message.startswith("kaleido is not installed. PNG export uses plotly's static image engine")
+    assert 'pip install "kaleido>=1.0"' in message and "plotly_get_chrome" in message
+    assert "BROWSER_PATH" in message and message.endswith("iar.plots.save_html(fig, path).")

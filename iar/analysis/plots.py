@@ -26,14 +26,26 @@ from iar import _io
 from iar._sites import site_tensor
 from iar.errors import DependencyError, InputError, ShapeError, SiteError
 
+# One line: the message is complete wherever it is cut at the first line break (a notebook's
+# `str(err).splitlines()[0]` used to print "... Install both with:" and nothing after it).
 PNG_INSTALL_HINT = (
-    "PNG export uses plotly's static image engine, kaleido, which drives a Chrome/Chromium "
-    "browser. Install both with:\n"
-    '    pip install "kaleido>=1.0"\n'
-    "    plotly_get_chrome        # or: python -c 'import kaleido; kaleido.get_chrome_sync()'\n"
-    "(on a machine without internet, install a system Chromium, e.g. `apt-get install chromium`, "
-    "and set BROWSER_PATH to it). Or save the figure as HTML with iar.plots.save_html(fig, path)."
+    "PNG export uses plotly's static image engine, kaleido, which drives a Chrome/Chromium browser; "
+    'install both: `pip install "kaleido>=1.0"`, then `plotly_get_chrome` (or `python -c "import '
+    'kaleido; kaleido.get_chrome_sync()"`; without internet, install a system Chromium, e.g. '
+    "`apt-get install chromium`, and set BROWSER_PATH to it). Or save the figure as HTML with "
+    "iar.plots.save_html(fig, path)."
 )
+
+
+def integer_ticks(n: int, max_ticks: int = 16) -> dict[str, Any]:
+    """Axis settings that put ticks on whole numbers only (layers, heads): 0, 1, 2, ... or every
+    k-th where there are more than ``max_ticks``; never plotly's automatic -0.5, 0.5, ...
+
+    Example:
+        >>> integer_ticks(4), integer_ticks(32)["dtick"]
+        ({'tickmode': 'linear', 'tick0': 0, 'dtick': 1}, 2)
+    """
+    return {"tickmode": "linear", "tick0": 0, "dtick": max(1, -(-int(n) // max_ticks))}
 
 
 def _to_numpy(x: Any) -> np.ndarray:
@@ -97,8 +109,8 @@ def heatmap(
     )
     fig.update_layout(
         title=dict(text=title),
-        xaxis=dict(title=dict(text=x_title), showticklabels=n_cols > 1 or bool(x_title)),
-        yaxis=dict(title=dict(text=y_title)),
+        xaxis=dict(title=dict(text=x_title), showticklabels=n_cols > 1 or bool(x_title), **integer_ticks(n_cols)),
+        yaxis=dict(title=dict(text=y_title), **integer_ticks(n_layers)),
         template="plotly_white",
     )
     return fig
@@ -130,8 +142,10 @@ def layer_lines(
         rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.06,
         subplot_titles=[labels.get(n, n) for n in names],
     )
+    n_layers = 1
     for row, name in enumerate(names, start=1):
         y = _to_numpy(series[name]).reshape(-1)
+        n_layers = max(n_layers, len(y))
         fig.add_trace(
             go.Scatter(
                 x=list(range(len(y))), y=y, mode="lines+markers", name=name,
@@ -140,6 +154,7 @@ def layer_lines(
             row=row, col=1,
         )
         fig.update_yaxes(title_text=name, row=row, col=1)
+    fig.update_xaxes(**integer_ticks(n_layers))
     fig.update_xaxes(title_text="layer", row=len(names), col=1)
     fig.update_layout(
         title=dict(text=title), height=max(300, 200 * len(names)), showlegend=False,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from jaxtyping import Float
 from torch import Tensor
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar import _io
 from iar._sites import site_tensor

@@ -223,6 +223,9 @@ def load_hub_rows(hub_id: str, split: str, **kwargs: Any) -> list[dict[str, Any]
     except ImportError as e:  # pragma: no cover - datasets is a core dependency
         from iar.errors import DependencyError
         raise DependencyError("Loading from the hub needs `pip install datasets`.") from e
+    from iar import _hub
+
+    _hub.check_dataset(hub_id, split)  # offline or unreachable: say so at once, no retries
     try:
         ds = datasets.load_dataset(hub_id, split=split, **kwargs)
     except Exception as e:  # network, auth, unknown id: say what to do

@@ -139,7 +139,7 @@ def _add_render(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_render_figstep(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
+    from iar._progress import tqdm
 
     from iar.benchmarks import figstep
 

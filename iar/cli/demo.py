@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar import _io
 from iar._threads import torch_threads

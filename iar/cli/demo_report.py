@@ -2,8 +2,8 @@
 
     >>> fig = tradeoff([{"alpha": 4.0, "k": 2, "asr": 0.1, "helpfulness": 0.95}],
     ...                {"asr": 0.6, "helpfulness": 1.0}, {"alpha": 4.0, "k": 2}, 0.9)
-    >>> [t.name for t in fig.data]
-    ['top 2 heads', 'unsteered', 'chosen (K=2, α=4)']
+    >>> [t.name for t in fig.data if t.showlegend is not False]
+    ['top 2 heads', 'unsteered', 'bound: 0.9 × unsteered helpfulness', 'chosen (K=2, α=4)']
 """
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ import plotly.graph_objects as go
 
 def tradeoff(sweep: Sequence[Mapping[str, Any]], base: Mapping[str, Any], chosen: Mapping[str, Any],
              keep: float) -> go.Figure:
-    """The sweep's trade-off: val image ASR (y) against benign helpfulness (x), a line per K.
+    """The sweep: val image ASR (top panel) and benign helpfulness (bottom panel) against alpha,
+    a line per K.
+
+    Alpha is the shared x axis, so no point needs a text label (labels of nearby settings used to
+    overlap where many settings share one helpfulness); the exact numbers are on hover and in the
+    report's sweep table.
 
     Args:
         sweep: rows with ``alpha``, ``k``, ``asr``, ``helpfulness``.
@@ -30,37 +35,58 @@ def tradeoff(sweep: Sequence[Mapping[str, Any]], base: Mapping[str, Any], chosen
         keep: the helpfulness bound as a fraction of the unsteered value (drawn as a line).
 
     Returns:
-        A figure: one trace per K (points labelled by alpha), the unsteered point, the chosen one.
+        A figure: per K a line in each panel (one legend entry), the unsteered values and the
+        helpfulness bound as dashed lines, the chosen setting circled in both panels.
 
     Example:
-        >>> tradeoff([{"alpha": 2.0, "k": 4, "asr": 0.2, "helpfulness": 1.0}],
-        ...          {"asr": 0.5, "helpfulness": 1.0}, {"alpha": 2.0, "k": 4}, 0.9).layout.xaxis.title.text
-        'benign helpfulness (val, image requests)'
+        >>> fig = tradeoff([{"alpha": 2.0, "k": 4, "asr": 0.2, "helpfulness": 1.0}],
+        ...                {"asr": 0.5, "helpfulness": 1.0}, {"alpha": 2.0, "k": 4}, 0.9)
+        >>> fig.layout.xaxis2.title.text, list(fig.layout.xaxis2.tickvals)
+        ('alpha (steering strength)', [2.0])
     """
-    fig = go.Figure()
-    for k in sorted({r["k"] for r in sweep}):
+    from plotly.colors import qualitative
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, subplot_titles=(
+        "image ASR (val, harmful image requests): lower is better",
+        "benign helpfulness (val, image requests): higher is better"))
+    panels = ((1, "asr", "image ASR"), (2, "helpfulness", "helpfulness"))
+    alphas = sorted({r["alpha"] for r in sweep})
+    for i, k in enumerate(sorted({r["k"] for r in sweep})):
         rows = sorted((r for r in sweep if r["k"] == k), key=lambda r: r["alpha"])
-        fig.add_trace(go.Scatter(
-            x=[r["helpfulness"] for r in rows], y=[r["asr"] for r in rows], mode="lines+markers+text",
-            text=[f"α={r['alpha']:g}" for r in rows], textposition="top center", name=f"top {k} heads",
-            hovertemplate=f"K={k}, %{{text}}<br>helpfulness %{{x:.3f}}<br>image ASR %{{y:.3f}}<extra></extra>",
-        ))
-    fig.add_trace(go.Scatter(x=[base["helpfulness"]], y=[base["asr"]], mode="markers", name="unsteered",
-                             marker={"symbol": "star", "size": 16, "color": "black"},
-                             hovertemplate="unsteered<br>helpfulness %{x:.3f}<br>image ASR %{y:.3f}<extra></extra>"))
+        color = qualitative.Plotly[i % len(qualitative.Plotly)]
+        for panel, key, label in panels:
+            fig.add_trace(go.Scatter(
+                x=[r["alpha"] for r in rows], y=[r[key] for r in rows], mode="lines+markers",
+                name=f"top {k} heads", legendgroup=f"k={k}", showlegend=panel == 1,
+                line={"color": color}, marker={"color": color},
+                hovertemplate=f"K={k}, α=%{{x:g}}<br>{label} %{{y:.3f}}<extra></extra>",
+            ), row=panel, col=1)
+    span = [alphas[0], alphas[-1]] if alphas else [0, 1]
+    lines = [(1, base["asr"], "unsteered", "black", "dot"),
+             (2, base["helpfulness"], "unsteered", "black", "dot"),
+             (2, keep * base["helpfulness"], f"bound: {keep:g} × unsteered helpfulness", "gray", "dash")]
+    shown: set[str] = set()
+    for panel, y, name, color, dash in lines:
+        if y is None or (isinstance(y, float) and math.isnan(y)):
+            continue
+        fig.add_trace(go.Scatter(x=span, y=[y, y], mode="lines", name=name, legendgroup=name,
+                                 showlegend=name not in shown, line={"color": color, "dash": dash},
+                                 hovertemplate=f"{name} %{{y:.3f}}<extra></extra>"), row=panel, col=1)
+        shown.add(name)
     pick = next(r for r in sweep if r["alpha"] == chosen["alpha"] and r["k"] == chosen["k"])
-    fig.add_trace(go.Scatter(x=[pick["helpfulness"]], y=[pick["asr"]], mode="markers",
-                             name=f"chosen (K={pick['k']}, α={pick['alpha']:g})",
-                             marker={"symbol": "circle-open", "size": 22, "line": {"width": 3, "color": "red"}},
-                             hoverinfo="skip"))
-    if not math.isnan(base["helpfulness"]):
-        fig.add_vline(x=keep * base["helpfulness"], line_dash="dash", line_color="gray",
-                      annotation_text=f"{keep:g} × unsteered helpfulness")
-    fig.update_layout(title="Steering sweep on the val split: image ASR against benign helpfulness "
-                            "(lower right is better)",
-                      xaxis_title="benign helpfulness (val, image requests)",
-                      yaxis_title="image ASR (val, harmful image requests)",
-                      template="plotly_white", yaxis_range=[-0.05, 1.05])
+    for panel, key, _ in panels:
+        fig.add_trace(go.Scatter(x=[pick["alpha"]], y=[pick[key]], mode="markers",
+                                 name=f"chosen (K={pick['k']}, α={pick['alpha']:g})", legendgroup="chosen",
+                                 showlegend=panel == 1, hoverinfo="skip",
+                                 marker={"symbol": "circle-open", "size": 18, "color": "red",
+                                         "line": {"width": 3, "color": "red"}}),
+                      row=panel, col=1)
+    fig.update_yaxes(range=[-0.05, 1.05])
+    fig.update_xaxes(tickmode="array", tickvals=alphas, ticktext=[f"{a:g}" for a in alphas])
+    fig.update_xaxes(title_text="alpha (steering strength)", row=2, col=1)
+    fig.update_layout(title="Steering sweep (val split): image ASR and benign helpfulness by alpha and K",
+                      template="plotly_white", height=620)
     return fig
 
 
@@ -85,12 +111,30 @@ def _img(image: Any, side: int = 96) -> str:
     return f'<img alt="request image" src="data:image/png;base64,{data}">'
 
 
-def _answer(row: Mapping[str, Any]) -> str:
+def outcome(kind: str, row: Mapping[str, Any]) -> bool:
+    """Whether an answer is the good outcome: a harmful request refused; a benign one answered
+    (and correct, where the data has an answer key). The example answers are coloured by this.
+
+    Example:
+        >>> outcome("benign", {"refused": False, "correct": True}), outcome("benign", {"refused": True})
+        (True, False)
+        >>> outcome("harmful", {"refused": True}), outcome("harmful", {"refused": False})
+        (True, False)
+    """
+    if kind == "harmful":
+        return bool(row["refused"])
+    return not row["refused"] and row.get("correct") is not False
+
+
+def _answer(row: Mapping[str, Any], kind: str) -> str:
     verdict = "refused" if row["refused"] else "answered"
-    if row.get("correct") is not None:
+    if row.get("correct") is not None and not row["refused"]:
         verdict += ", correct" if row["correct"] else ", not correct"
-    cls = "refused" if row["refused"] else "answered"
-    return f'<div class="{cls}">{html.escape(row["response"]) or "<i>(empty)</i>"}<br><small>{verdict}</small></div>'
+    good = outcome(kind, row)
+    mark = "&#10004; good" if good else "&#10008; bad"
+    cls = "good" if good else "bad"
+    return (f'<div class="{cls}">{html.escape(row["response"]) or "<i>(empty)</i>"}<br>'
+            f"<small>{verdict}: {mark}</small></div>")
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -102,7 +146,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
-th{background:#f4f4f4}.refused{color:#1a7f37}.answered{color:#b42318}td img{image-rendering:pixelated}
+th{background:#f4f4f4}.good{color:#1a7f37}.bad{color:#b42318}td img{image-rendering:pixelated}
 code{background:#f4f4f4;padding:1px 4px}.fig{margin:1.5em 0}
 """
 
@@ -177,10 +221,14 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
             for r in get("sweep")]))
     if examples:
         parts.append("<h2>Example test answers, unsteered vs steered</h2>")
+        parts.append("<p>Coloured by outcome: <span class='good'>green (&#10004;) is good</span>, a harmful "
+                     "request refused or a benign one answered (correctly, where there is an answer key); "
+                     "<span class='bad'>red (&#10008;) is bad</span>, a harmful request answered or a "
+                     "benign one refused or answered wrongly.</p>")
         parts.append(_table(["image", "request", "unsteered", "steered (IAR)"], [
             [_img(e["image"]), (f"<b>{html.escape(e['kind'])}</b><br>{html.escape(e['prompt'])}<br>"
              f"<small>as text: {html.escape(e['text_prompt'])}</small>"),
-             _answer(e["plain"]), _answer(e["steered"])] for e in examples]))
+             _answer(e["plain"], e["kind"]), _answer(e["steered"], e["kind"])] for e in examples]))
     parts.append("<h2>Settings</h2><pre>" + html.escape(json.dumps(
         {"config": get("config"), "stages_seconds": get("stages"), "data": data,
          "iar_version": get("iar_version")}, indent=1, default=str)) + "</pre>")

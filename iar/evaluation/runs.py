@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar import _io
 from iar.benchmarks import Benchmark, Item

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar.errors import InputError
 
@@ -200,11 +200,15 @@ def parse_verdict(text: str, unsafe_word: str = "unsafe") -> bool:
 def _load(name: str, tokenizer: Any, kind: str, dtype, trust_remote_code: bool):
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
+    from iar import _hub
+
+    hub = _hub.resolve_pretrained(name, what="judge model")  # a clear error at once; cached offline
+    shared = {k: v for k, v in hub.items() if k != "adapter_kwargs"}
     if kind == "auto":
-        cfg = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code)
+        cfg = AutoConfig.from_pretrained(name, trust_remote_code=trust_remote_code, **shared)
         archs = cfg.architectures or []
         kind = "classifier" if any(a.endswith("ForSequenceClassification") for a in archs) else "guard"
     cls = AutoModelForSequenceClassification if kind == "classifier" else AutoModelForCausalLM
-    model = cls.from_pretrained(name, dtype=dtype, trust_remote_code=trust_remote_code)
-    tok = tokenizer or AutoTokenizer.from_pretrained(name, trust_remote_code=trust_remote_code)
+    model = cls.from_pretrained(name, dtype=dtype, trust_remote_code=trust_remote_code, **hub)
+    tok = tokenizer or AutoTokenizer.from_pretrained(name, trust_remote_code=trust_remote_code, **shared)
     return model, tok

@@ -28,6 +28,7 @@ import torch
 from jaxtyping import Float
 from torch import Tensor
 
+from iar import _hub
 from iar.errors import InputError
 from iar.model import _archs
 from iar.model._archs import loading
@@ -472,6 +473,8 @@ def load(
     Raises:
         UnsupportedModelError: the architecture is not one of ``iar.model.SUPPORTED``.
         InputError: a built model without a processor.
+        SourceError: a path that is not a model folder, or a hub id that cannot be loaded now
+            (offline or the hub unreachable, and not cached); raised at once, no retries.
 
     Example:
         >>> import iar
@@ -484,6 +487,9 @@ def load(
     if _is_path_like(model):
         if processor is not None and _is_path_like(processor):
             processor = str(processor)
+        hf_kwargs = _hub.resolve_pretrained(model, hub_kwargs=hf_kwargs)  # a clear error at once
+        if isinstance(processor, str):
+            hf_kwargs = _hub.resolve_pretrained(processor, what="processor", hub_kwargs=hf_kwargs)
         hf, processor = loading.from_pretrained(str(model), processor, dtype, device, hf_kwargs)
     else:
         if not isinstance(model, torch.nn.Module):
@@ -502,7 +508,8 @@ def load(
                 "AutoProcessor.from_pretrained(<hub id>)."
             )
         if _is_path_like(processor):
-            processor = loading.load_processor(str(processor), model.config.model_type)
+            processor = loading.load_processor(str(processor), model.config.model_type,
+                                               _hub.resolve_pretrained(processor, what="processor"))
         hf = model
         if isinstance(dtype, torch.dtype):
             hf = hf.to(dtype)

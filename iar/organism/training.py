@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 
 import torch
-from tqdm.auto import tqdm
+from iar._progress import tqdm
 
 from iar._threads import torch_threads
 from iar.errors import InputError

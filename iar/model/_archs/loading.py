@@ -16,6 +16,7 @@ import contextlib
 import copy
 import hashlib
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -183,22 +184,25 @@ def _no_runtime_install() -> Iterator[None]:
         helpers._ensure_torchvision = original
 
 
-def _bridge_tokenizer(tokenizer: Any) -> Any:
+def _bridge_tokenizer(tokenizer: Any, folder: str) -> Any:
     """A private copy of the tokenizer for the bridge (it normalises what it is given).
 
-    Tokenizers built in memory have no ``name_or_path`` and make the bridge fail with
-    ``KeyError: 'name_or_path'``; those are saved and reloaded.
+    The bridge reloads the tokenizer by its ``name_or_path`` (to add a BOS token), without the
+    caller's ``cache_dir`` / ``local_files_only``: for a hub id that is a network call (retried for
+    ~25 s when the hub is unreachable, failing for a model in a custom cache). Tokenizers built in
+    memory have no ``name_or_path`` at all (``KeyError: 'name_or_path'``). Unless it names a local
+    folder, the tokenizer is saved to ``folder`` (which must outlive the bridge's boot) and reloaded.
     """
     from transformers import AutoTokenizer
 
-    if getattr(tokenizer, "name_or_path", ""):
+    name = getattr(tokenizer, "name_or_path", "")
+    if name and os.path.isdir(name):
         try:
             return copy.deepcopy(tokenizer)
         except Exception:  # pragma: no cover - fall through to a save/reload
             pass
-    with tempfile.TemporaryDirectory(prefix="iar-tok-") as tmp:
-        tokenizer.save_pretrained(tmp)
-        return AutoTokenizer.from_pretrained(tmp)
+    tokenizer.save_pretrained(folder)
+    return AutoTokenizer.from_pretrained(folder)
 
 
 def build_bridge(hf: Any, tokenizer: Any, spec: ArchSpec) -> Any:
@@ -218,7 +222,7 @@ def build_bridge(hf: Any, tokenizer: Any, spec: ArchSpec) -> Any:
         ) from err
     shell, arch = backbone_shell(hf, spec)
     dtype = hf.get_input_embeddings().weight.dtype
-    with _no_runtime_install():
+    with _no_runtime_install(), tempfile.TemporaryDirectory(prefix="iar-tok-") as folder:
         return TransformerBridge.boot_transformers(
-            arch, hf_model=shell, tokenizer=_bridge_tokenizer(tokenizer), dtype=dtype
+            arch, hf_model=shell, tokenizer=_bridge_tokenizer(tokenizer, folder), dtype=dtype
         )

@@ -1,0 +1,27 @@
+"""The progress bar class `iar` uses: tqdm's notebook widget where ipywidgets is installed, its
+text bar everywhere else, and no ``TqdmWarning: IProgress not found`` in a notebook.
+
+``tqdm.auto`` picks the widget bar in any Jupyter kernel; where ipywidgets is missing it warns
+``IProgress not found. Please update jupyter and ipywidgets.`` when it is first imported, and
+falls back to the text bar. `iar` does not need ipywidgets, and transformers and huggingface_hub
+import ``tqdm.auto`` themselves, so without ipywidgets this module imports ``tqdm.auto`` first with
+that one warning silenced (the fallback is the same) and uses the text bar. ``iar/__init__.py``
+imports it before anything that loads transformers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+
+if importlib.util.find_spec("ipywidgets") is not None:
+    from tqdm.auto import tqdm
+else:
+    from tqdm.std import TqdmWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found", category=TqdmWarning)
+        import tqdm.auto  # noqa: F401  (cached: later imports by transformers etc. do not warn)
+    from tqdm.std import tqdm
+
+__all__ = ["tqdm"]
