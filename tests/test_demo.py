@@ -262,7 +262,7 @@ def test_too_small_a_benchmark_is_refused_with_the_fix():
 def test_report_colours_example_answers_by_outcome():
     """Green = the good outcome (harmful refused, benign answered correctly), red = the bad one;
     not refused = red / answered = green, which made a correct benign answer red."""
-    from iar import demo_report
+    from iar.cli import demo_report
 
     def example(kind, plain, steered):
         return {"image": None, "kind": kind, "prompt": "p", "text_prompt": "t", "plain": plain, "steered": steered}
@@ -289,7 +289,7 @@ def test_report_colours_example_answers_by_outcome():
 def test_sweep_figure_has_no_overlapping_point_labels():
     """Many settings share one helpfulness (x) in a trade-off scatter, so labels on the points
     overlapped; the sweep is drawn against alpha instead, with no text on the points."""
-    from iar import demo_report
+    from iar.cli import demo_report
 
     sweep = [{"alpha": a, "k": k, "asr": 0.7, "helpfulness": 1.0} for a in (0.25, 0.5, 1.0) for k in (2, 4, 8)]
     fig = demo_report.tradeoff(sweep, {"asr": 0.9, "helpfulness": 1.0}, {"alpha": 0.5, "k": 4}, 0.9)
