@@ -43,6 +43,7 @@ _LAZY = {
     "probe": "iar.analysis.probes",
     "ProbeReport": "iar.analysis.probes",
     "Revision": "iar.revision",
+    "Condition": "iar.condition",
     "steer": "iar.steering",
     "SteerHandle": "iar.steering",
     "bake": "iar.steering",
@@ -55,6 +56,7 @@ _SUBMODULES = {
     "testing": "iar.testing", "contrast": "iar.contrast", "benchmarks": "iar.benchmarks",
     "judges": "iar.judges", "organism": "iar.organism", "cli": "iar.cli", "model": "iar.model",
     "activations": "iar.activations", "revision": "iar.revision", "steering": "iar.steering",
+    "condition": "iar.condition",
     "plots": "iar.analysis.plots", "demo": "iar.cli.demo", "bench": "iar.cli.bench",
 }
 
