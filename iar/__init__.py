@@ -49,6 +49,8 @@ _LAZY = {
     "bake": "iar.steering",
     "evaluate": "iar.evaluation.runs",
     "EvalReport": "iar.evaluation.runs",
+    "tune": "iar.evaluation.tuning",
+    "TuneReport": "iar.evaluation.tuning",
 }
 # public submodule name -> module path (``iar.plots``, ``iar.demo`` and ``iar.bench`` keep
 # their old attribute names; the modules live in their layer's package)
