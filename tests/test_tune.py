@@ -163,3 +163,27 @@ def test_bad_arguments_are_clear_errors(vlm, rev):
         _tune(vlm, rev, rule="best")
     with pytest.raises(InputError, match="at least one"):
         _tune(vlm, rev, alphas=[])
+
+
+def test_iar_tune_on_the_command_line_writes_run_file_summary_and_figure(vlm, tmp_path, capsys):
+    import torch
+
+    from iar.cli import main
+
+    torch.manual_seed(0)
+    rev = Revision(directions=torch.nn.functional.normalize(torch.randn(vlm.cfg.n_layers, vlm.cfg.n_heads,
+                                                                        vlm.cfg.d_head), dim=-1),
+                   sigma=torch.ones(vlm.cfg.n_layers, vlm.cfg.n_heads), level="head",
+                   accuracy=torch.rand(vlm.cfg.n_layers, vlm.cfg.n_heads))
+    cond = iar.Condition(torch.ones(vlm.cfg.d_model), 0.0, -math.inf, 1.0, "resid_pre", 0)
+    argv = ["tune", "--model", "tiny:llava", "--benchmark", "jsonl", "--data",
+            "tests/fixtures/jsonl/own.jsonl", "--revision", str(rev.save(tmp_path / "r.safetensors")),
+            "--condition", str(cond.save(tmp_path / "c.safetensors")), "--alphas", "1", "2",
+            "--ks", "1", "--positions", "all", "--judge", "keyword:gcg", "--max-new-tokens", "3",
+            "--quiet", "--out", str(tmp_path / "t.jsonl")]
+    assert main(argv) == 0
+    summary = json.loads((tmp_path / "t.summary.json").read_text())
+    assert summary["chosen"]["alpha"] in (1.0, 2.0) and summary["meta"]["when"]["site"] == "resid_pre"
+    assert (tmp_path / "t.html").stat().st_size > 1000
+    assert "unsteered" in capsys.readouterr().out
+    assert main(argv) == 0  # resumes: every cell is in the run file

@@ -193,10 +193,21 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=bench_gen.run_cli)
 
 
+# -------------------------------------------------------------------------------------- tune
+
+def _add_tune(sub: argparse._SubParsersAction) -> None:
+    from iar.cli import tune
+
+    p = sub.add_parser("tune", help="choose alpha, K and scope by measurement (resumable grid)",
+                       description=tune.DESCRIPTION)
+    tune.add_arguments(p)
+    p.set_defaults(func=tune.run_cli)
+
+
 # -------------------------------------------------------------------------------------- main
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_eval, _add_render, _add_demo, _add_organism, _add_bench,
+    _add_eval, _add_render, _add_demo, _add_organism, _add_bench, _add_tune,
 ]
 
 
