@@ -519,7 +519,8 @@ def _hook_share(fn: Callable[[], Any]) -> float:
     return float(hooks / total) if total else 0.0
 
 
-STEER_TARGETS = {"steered_over_unsteered": 1.05, "unsteered_over_hf": 1.25, "baked_over_hf": 1.02}
+STEER_TARGETS = {"steered_over_unsteered": 1.05, "unsteered_over_hf": 1.25, "baked_over_hf": 1.02,
+                 "conditional_over_steered": 1.03}
 
 
 def bench_steer(
@@ -537,12 +538,16 @@ def bench_steer(
     threads: int | None = None,
     bridge: bool = False,
 ) -> dict[str, Any]:
-    """Greedy generation: plain HF vs ``vlm.generate`` unsteered, steered, and the baked model.
+    """Greedy generation: plain HF vs ``vlm.generate`` unsteered, steered, conditionally steered,
+    and the baked model.
 
-    Four variants, each from prompts and images to new tokens (chat template, processor, vision
+    Five variants, each from prompts and images to new tokens (chat template, processor, vision
     tower and decoding all timed): plain HF ``generate`` on the unwrapped twin; ``vlm.encode`` +
     ``vlm.generate``; the same inside ``iar.steer`` on ``heads`` heads (a random unit-direction
-    revision); HF ``generate`` on ``iar.bake(...)``'s model.
+    revision); the same with ``when=`` an :class:`iar.Condition` that reads layer 0's
+    ``resid_pre`` over the whole prompt and fires on every prompt (so it steers exactly what the
+    steered variant steers, plus the decision: the condition's whole cost); HF ``generate`` on
+    ``iar.bake(...)``'s model.
 
     Args:
         quick: the ``"small"`` shape, 16 new tokens, 2 rounds (seconds).
@@ -560,9 +565,9 @@ def bench_steer(
             path), reported as ``bridge_over_hf``; needs a build whose ``VLM`` has ``fast``.
 
     Returns:
-        A JSON-ready dict: ``steered_over_unsteered``, ``unsteered_over_hf``, ``baked_over_hf``
-        (median per-round time ratios), ``seconds`` (median seconds per variant), ``targets``,
-        ``meets_targets``, ``steer_hook_share`` (share of a profiled steered run spent inside the
+        A JSON-ready dict: ``steered_over_unsteered``, ``unsteered_over_hf``, ``baked_over_hf``,
+        ``conditional_over_steered`` (median per-round time ratios), ``seconds`` (median seconds per variant), ``targets``,
+        ``meets_targets``, ``conditional_tokens_equal_steered``, ``steer_hook_share`` (share of a profiled steered run spent inside the
         steering hooks: the overhead without the timing noise), ``tokens_match_hf`` (unsteered
         greedy tokens equal plain HF's), ``runs_s`` and ``ratio_ranges`` (per-round spread),
         ``shape`` and ``environment``.
@@ -614,10 +619,19 @@ def bench_steer(
 
             return run
 
+        always = iar.Condition(torch.ones(c.d_model), 0.0, -math.inf, 1.0, "resid_pre", 0, "prompt")
+
+        def conditional_generate(tokens: int = n_new) -> Any:
+            with iar.steer(vlm, rev, heads=units, alpha=alpha, when=always):
+                gen = vlm.generate(vlm.encode(prompts, images), max_new_tokens=tokens)
+            out["conditional"] = gen.tokens
+            return gen
+
         fns = {
             "hf": hf_generate(plain),
             "unsteered": iar_generate(False),
             "steered": iar_generate(True),
+            "conditional": conditional_generate,
             "baked": hf_generate(baked),
         }
         has_fast = isinstance(getattr(vlm, "fast", None), bool)
@@ -650,17 +664,20 @@ def bench_steer(
         "steered_over_unsteered": ratio(times, "steered", "unsteered"),
         "unsteered_over_hf": ratio(times, "unsteered", "hf"),
         "baked_over_hf": ratio(times, "baked", "hf"),
+        "conditional_over_steered": ratio(times, "conditional", "steered"),
         "seconds": _medians(times),
         "runs_s": times,
         "ratio_ranges": {
             "steered_over_unsteered": _range(times, "steered", "unsteered"),
             "unsteered_over_hf": _range(times, "unsteered", "hf"),
             "baked_over_hf": _range(times, "baked", "hf"),
+            "conditional_over_steered": _range(times, "conditional", "steered"),
         },
         "targets": dict(STEER_TARGETS),
         "steer_hook_share": hook_share,
         "tokens_match_hf": out["unsteered"] == out[id(plain)].tolist(),
         "steering_changed_tokens": changed,
+        "conditional_tokens_equal_steered": out["conditional"] == out["steered"],
         "new_tokens": sorted(lengths),
         "path": "fast" if has_fast and vlm.fast else "bridge",
         "steered_heads": len(units),
@@ -949,7 +966,7 @@ def finite_positive(result: dict[str, Any], keys: Sequence[str]) -> bool:
 #: the ratios each bench must print (``--json`` keys)
 KEYS: dict[str, tuple[str, ...]] = {
     "probes": ("speedup", "accuracy_gap"),
-    "steer": ("steered_over_unsteered", "unsteered_over_hf", "baked_over_hf"),
+    "steer": ("steered_over_unsteered", "unsteered_over_hf", "baked_over_hf", "conditional_over_steered"),
     "record": ("throughput_ratio", "peak_memory_over_output"),
 }
 
@@ -990,10 +1007,12 @@ def format_steer(r: dict[str, Any]) -> str:
         f"  plain HF generate      : {t['hf']:8.2f} s",
         f"  vlm.generate           : {t['unsteered']:8.2f} s",
         f"  vlm.generate + steer   : {t['steered']:8.2f} s",
+        f"  ... + steer(when=...)  : {t['conditional']:8.2f} s   (conditional, fires on every prompt)",
         f"  baked model, HF        : {t['baked']:8.2f} s",
         _ratio_line(r, "steered / unsteered", "steered_over_unsteered", "<="),
         _ratio_line(r, "unsteered / plain HF", "unsteered_over_hf", "<="),
         _ratio_line(r, "baked / plain HF", "baked_over_hf", "<="),
+        _ratio_line(r, "conditional / steered", "conditional_over_steered", "<="),
         *([f"  vlm.fast = False       : {t['bridge']:8.2f} s   bridge / plain HF {r['bridge_over_hf']:.3f}"]
           if "bridge" in t else []),
         f"  vlm.generate runs the {r['path']} path",
