@@ -180,6 +180,14 @@ class TuneReport:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def cell_rows(self, cell: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The evaluation rows of one cell (``None``: the unsteered run), in request order.
+
+        Example:
+            >>> rows = report.cell_rows(report.chosen)  # doctest: +SKIP
+        """
+        return self.rows[_key(cell)]
+
     def pareto(self, against: str = "helpfulness") -> list[dict[str, Any]]:
         """The Pareto front of ASR against ``"helpfulness"`` (higher better) or ``"over_refusal"``
         (lower better), baseline included."""
