@@ -201,7 +201,7 @@ def _add_tune(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tune", help="choose alpha, K and scope by measurement (resumable grid)",
                        description=tune.DESCRIPTION)
     tune.add_arguments(p)
-    p.set_defaults(func=tune.run_cli)
+    p.set_defaults(func=tune.run_cli, make_judge=_make_judge)
 
 
 # -------------------------------------------------------------------------------------- main

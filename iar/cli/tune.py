@@ -133,10 +133,13 @@ def run_cli(args: argparse.Namespace) -> int:
 
 def _tune(iar: Any, vlm: Any, revision: Any, harmful: list, benign: list, when: Any, check: Any,
           args: argparse.Namespace) -> Any:
-    from iar.cli.commands import _make_judge
-
+    make_judge = getattr(args, "make_judge", None)  # iar.cli.commands passes its judge factory
+    if make_judge is None:
+        if args.judge != "default":
+            raise InputError("pass make_judge= (iar.cli.commands._make_judge) for judges other than default.")
+        make_judge = lambda spec: iar.judges.default()  # noqa: E731
     return iar.tune(vlm, revision, harmful, benign, alphas=args.alphas, ks=args.ks,
-                    positions=args.positions, when=when, judge=_make_judge(args.judge),
+                    positions=args.positions, when=when, judge=make_judge(args.judge),
                     rule=args.rule, min_helpfulness=args.min_helpfulness, max_asr=args.max_asr,
                     check=check, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
                     out=args.out, resume=not args.no_resume, seed=args.seed,
