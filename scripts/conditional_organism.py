@@ -50,6 +50,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="runs/conditional")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fpr", type=float, default=0.05, help="the condition's target false-positive rate")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -81,7 +82,7 @@ def main() -> None:
     fit_b = data.items("train", 96, kind="benign", seed_offset=2) + dual("train", 48, seed + 2)
     cal_b = data.items("train", 96, kind="benign", seed_offset=3) + dual("train", 48, seed + 3)
     gate = iar.Condition.fit(feats(fit_h), feats(fit_b), site="resid_pre", layer=0,
-                             calibration=feats(cal_b), fpr=0.05, seed=seed)
+                             calibration=feats(cal_b), fpr=args.fpr, seed=seed)
     gate.save(out / "condition.safetensors")
     arms = {"unconditional": None, "gate": gate, "graded": gate.with_mode("graded")}
 
@@ -170,7 +171,8 @@ def main() -> None:
                "seconds": round(time.perf_counter() - t0, 1)}
     (out / "results.json").write_text(json.dumps(iar._io.jsonable(summary), indent=1) + "\n")
 
-    print(f"condition: resid_pre layer 0, mean over the prompt; calibration fpr {gate.meta['calibration_fpr']:.3f}")
+    print(f"seed {seed}; condition: resid_pre layer 0, mean over the prompt; target fpr {args.fpr}, "
+          f"calibration fpr {gate.meta['calibration_fpr']:.3f}")
     for jname in judges:
         print(f"\njudge: {jname}\n")
         print("| arm | alpha | K | test image ASR | benign helpfulness | benign over-refusal | "
