@@ -314,9 +314,11 @@ class Condition:
             raise InputError(f"method must be one of {METHODS}, got {method!r}.")
         if not 0 <= fpr < 1:
             raise InputError(f"fpr must be in [0, 1), got {fpr!r}.")
-        found = {p for p in (_position_of(acts_harmful), _position_of(acts_benign)) if p}
+        found = {p for p in (_position_of(acts_harmful), _position_of(acts_benign),
+                             _position_of(calibration)) if p}
         if len(found) > 1:
-            raise InputError(f"harmful and benign activations were read at different positions {found}.")
+            raise InputError(f"harmful, benign and calibration activations were read at different "
+                             f"positions {sorted(found)}; record them all where the condition will read.")
         if position is None:
             position = found.pop() if found else "last"
         elif found and position not in found:

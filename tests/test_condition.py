@@ -204,3 +204,25 @@ def test_evaluation_rows_show_the_decision(vlm, rev):
     r = iar.evaluate(vlm, bench, judge=judge, max_new_tokens=3, progress=False,
                      steer=dict(revision=rev, heads=1, alpha=1.0))
     assert all(row["steered"] is True for row in r.rows)
+
+
+def test_iar_eval_steers_with_a_condition_file(vlm, rev, tmp_path):
+    from iar.cli import main
+
+    rev_path = rev.save(tmp_path / "rev.safetensors")
+    cond_path = _cond(vlm, math.inf).save(tmp_path / "never.safetensors")
+    out = tmp_path / "run.jsonl"
+    code = main(["eval", "--model", "tiny:llava", "--benchmark", "jsonl", "--data",
+                 "tests/fixtures/jsonl/own.jsonl", "--revision", str(rev_path), "--heads", "2",
+                 "--condition", str(cond_path), "--judge", "keyword:gcg", "--max-new-tokens", "3",
+                 "--quiet", "--out", str(out)])
+    assert code == 0
+    rows = iar.EvalReport.load(out).rows
+    assert [r["steered"] for r in rows] == [False] * 3
+
+
+def test_calibration_read_elsewhere_is_a_clear_error(vlm):
+    a = iar.condition.record(vlm, ["a", "b", "c"], position="prompt", progress=False)
+    b = iar.condition.record(vlm, ["a", "b", "c"], position="last", progress=False)
+    with pytest.raises(InputError, match="different positions"):
+        Condition.fit(a, a, calibration=b)
