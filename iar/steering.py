@@ -235,7 +235,7 @@ class SteerHandle:
         self.alpha, self.positions, self.vectors = alpha, positions, vectors
         self.condition = condition
         self._stack: contextlib.ExitStack | None = None
-        self._decision: tuple[Any, Tensor] | None = None
+        self._decision: tuple[Any, Tensor, bool] | None = None  # (batch, strength, any fired)
 
     @property
     def strength(self) -> Tensor | None:
