@@ -45,11 +45,14 @@ _LAZY = {
     "probe": "iar.analysis.probes",
     "ProbeReport": "iar.analysis.probes",
     "Revision": "iar.revision",
+    "Condition": "iar.condition",
     "steer": "iar.steering",
     "SteerHandle": "iar.steering",
     "bake": "iar.steering",
     "evaluate": "iar.evaluation.runs",
     "EvalReport": "iar.evaluation.runs",
+    "tune": "iar.evaluation.tuning",
+    "TuneReport": "iar.evaluation.tuning",
 }
 # public submodule name -> module path (``iar.plots``, ``iar.demo`` and ``iar.bench`` keep
 # their old attribute names; the modules live in their layer's package)
@@ -57,6 +60,7 @@ _SUBMODULES = {
     "testing": "iar.testing", "contrast": "iar.contrast", "benchmarks": "iar.benchmarks",
     "judges": "iar.judges", "organism": "iar.organism", "cli": "iar.cli", "model": "iar.model",
     "activations": "iar.activations", "revision": "iar.revision", "steering": "iar.steering",
+    "condition": "iar.condition",
     "plots": "iar.analysis.plots", "demo": "iar.cli.demo", "bench": "iar.cli.bench",
 }
 

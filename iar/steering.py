@@ -230,10 +230,18 @@ class SteerHandle:
     """
 
     def __init__(self, vlm: VLM, revision: Revision, units: list, alpha: Tensor,
-                 positions: Any, vectors: dict[int, Tensor]):
+                 positions: Any, vectors: dict[int, Tensor], condition: Any = None):
         self.vlm, self.revision, self.units = vlm, revision, units
         self.alpha, self.positions, self.vectors = alpha, positions, vectors
+        self.condition = condition
         self._stack: contextlib.ExitStack | None = None
+        self._decision: tuple[Any, Tensor, bool] | None = None  # (batch, strength, any fired)
+
+    @property
+    def strength(self) -> Tensor | None:
+        """With a condition: the last per-prompt strength it decided (float ``[b]``: 0/1 in gate
+        mode), else ``None``."""
+        return None if self._decision is None else self._decision[1]
 
     @property
     def active(self) -> bool:
@@ -249,6 +257,10 @@ class SteerHandle:
             if name not in hooks:
                 raise UnsupportedModelError(f"the bridge has no hook {name!r}.")
             out.append((name, self._make_hook(vec)))
+        if self.condition is not None:
+            from iar import _conditional
+
+            return _conditional.hooks(self, _scope_mask)
         return out
 
     def _add(self) -> None:
@@ -324,6 +336,7 @@ def steer(
     layers: Sequence[int] | None = None,
     alpha: float | Tensor = 1.0,
     positions: str | Tensor = "all",
+    when: Any = None,
 ) -> SteerHandle:
     """Add a revision's vectors at chosen heads or layers until the handle is removed.
 
@@ -341,6 +354,13 @@ def steer(
             tokens), or a bool mask ``[seq]`` / ``[batch, seq]`` over absolute columns of the
             padded batch (columns past its end are not steered). Anything but ``"all"`` needs the
             model to run through ``vlm.forward`` / ``vlm.generate``.
+        when: an :class:`iar.Condition`: steer only the prompts it fires on (gate mode), or with
+            alpha scaled by its strength (graded mode), decided per prompt from the prompt's
+            activations at the condition's site while the prompt is run. Sites that fire after
+            the condition's site are steered from the prompt on; sites at or before it from the
+            first generated token on (their prompt positions are not steered; a prompt-only scope
+            there is an error). ``Generation.steered`` shows the decisions. Needs
+            ``vlm.forward`` / ``vlm.generate``.
 
     Returns:
         A :class:`SteerHandle`: a context manager; ``.remove()`` takes the hooks off. Steering
@@ -356,7 +376,12 @@ def steer(
         ...     steered = vlm.generate(vlm.encode(["Describe the image."], [img]), max_new_tokens=4)
     """
     revision, units, a, vectors = _prepare(vlm, revision, heads, layers, alpha)
-    handle = SteerHandle(vlm, revision, units, a, _check_positions(positions), vectors)
+    positions = _check_positions(positions)
+    if when is not None:
+        from iar import _conditional
+
+        _conditional.check(vlm, revision, when, vectors, positions)
+    handle = SteerHandle(vlm, revision, units, a, positions, vectors, when)
     handle._add()
     return handle
 

@@ -44,7 +44,8 @@ def test_steer_runs_every_variant_to_max_new_tokens_and_unsteered_equals_hf(quic
     assert r["tokens_match_hf"]  # vlm.generate reproduces plain HF greedy decoding
     assert r["steering_changed_tokens"]  # the steered variant really steered ...
     assert r["steer_hook_share"] > 0  # ... and its hooks ran (what they cost is the bench's to say)
-    assert set(r["seconds"]) == {"hf", "unsteered", "steered", "baked"}
+    assert set(r["seconds"]) == {"hf", "unsteered", "steered", "conditional", "baked"}
+    assert r["conditional_tokens_equal_steered"]  # a condition that always fires steers the same
     assert set(r["meets_targets"]) == set(bench_gen.STEER_TARGETS)
     assert all(isinstance(v, bool) for v in r["meets_targets"].values())
 
@@ -53,7 +54,8 @@ def test_text_output_names_every_ratio_and_its_target(quick_run):
     results = quick_run[0]
     steer = bench_gen.format_steer(results["steer"])
     record = bench_gen.format_record(results["record"])
-    for line in ("steered / unsteered", "unsteered / plain HF", "baked / plain HF", "(target <= 1.05)"):
+    for line in ("steered / unsteered", "unsteered / plain HF", "baked / plain HF", "(target <= 1.05)",
+                 "conditional / steered", "(target <= 1.03)"):
         assert line in steer
     for line in ("throughput ratio", "(target >= 0.9)", "peak / allowance", "(target <= 1.0)"):
         assert line in record

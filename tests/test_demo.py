@@ -108,6 +108,12 @@ def test_chosen_setting_follows_the_rule_and_the_probe_ranking(organism_run):
     ok = [r for r in s["sweep"] if r["helpfulness"] >= 0.9 * base["helpfulness"]]
     best = min(ok, key=lambda r: (r["asr"], r["alpha"], r["k"]))
     assert (s["alpha"], s["k"]) == (best["alpha"], best["k"]) and s["selection"]["rule_met"]
+    robust = s["selection"]["robustness"]  # iar.tune's: how close the choice is to a cliff
+    lo, hi = robust["bootstrap"]["helpfulness"]
+    chosen = next(r for r in s["sweep"] if (r["alpha"], r["k"]) == (s["alpha"], s["k"]))
+    assert lo <= chosen["helpfulness"] <= hi
+    higher = robust["neighbours"]["higher"]
+    assert higher is None or (higher["k"] == s["k"] and higher["alpha"] > s["alpha"])
     rev = iar.Revision.load(out / "revision.safetensors")
     assert s["heads"] == [list(h) for h in rev.top(s["k"])]
     # every sweep number is recomputable from its generations too

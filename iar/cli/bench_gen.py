@@ -39,6 +39,7 @@ from iar.cli.bench_measure import (
     ratio,
 )
 from iar.cli.bench_models import Shape, build_models, parse_shape
+from iar.cli.bench_text import KEYS, format_record, format_steer
 from iar.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover - torch is imported where it is used, so
@@ -161,7 +162,11 @@ def _models(shape: Any, quick: bool, device: Any, dtype: Any, seed: int, threads
         yield build_models(parse_shape(shape, quick), device=device, dtype=dtype, seed=seed)
 
 
-STEER_TARGETS = {"steered_over_unsteered": 1.05, "unsteered_over_hf": 1.25, "baked_over_hf": 1.02}
+STEER_TARGETS = {"steered_over_unsteered": 1.05, "unsteered_over_hf": 1.25, "baked_over_hf": 1.02,
+                 "conditional_over_steered": 1.03}
+# each steer ratio: (numerator variant, denominator variant)
+_STEER_RATIOS = {"steered_over_unsteered": ("steered", "unsteered"), "unsteered_over_hf": ("unsteered", "hf"),
+                 "baked_over_hf": ("baked", "hf"), "conditional_over_steered": ("conditional", "steered")}
 
 
 def bench_steer(
@@ -179,12 +184,16 @@ def bench_steer(
     threads: int | None = None,
     bridge: bool = False,
 ) -> dict[str, Any]:
-    """Greedy generation: plain HF vs ``vlm.generate`` unsteered, steered, and the baked model.
+    """Greedy generation: plain HF vs ``vlm.generate`` unsteered, steered, conditionally steered,
+    and the baked model.
 
-    Four variants, each from prompts and images to new tokens (chat template, processor, vision
+    Five variants, each from prompts and images to new tokens (chat template, processor, vision
     tower and decoding all timed): plain HF ``generate`` on the unwrapped twin; ``vlm.encode`` +
     ``vlm.generate``; the same inside ``iar.steer`` on ``heads`` heads (a random unit-direction
-    revision); HF ``generate`` on ``iar.bake(...)``'s model.
+    revision); the same with ``when=`` an :class:`iar.Condition` that reads layer 0's
+    ``resid_pre`` over the whole prompt and fires on every prompt (so it steers exactly what the
+    steered variant steers, plus the decision: the condition's whole cost); HF ``generate`` on
+    ``iar.bake(...)``'s model.
 
     Args:
         quick: the ``"small"`` shape, 16 new tokens, 2 rounds (seconds).
@@ -202,9 +211,9 @@ def bench_steer(
             path), reported as ``bridge_over_hf``; needs a build whose ``VLM`` has ``fast``.
 
     Returns:
-        A JSON-ready dict: ``steered_over_unsteered``, ``unsteered_over_hf``, ``baked_over_hf``
-        (median per-round time ratios), ``seconds`` (median seconds per variant), ``targets``,
-        ``meets_targets``, ``steer_hook_share`` (share of a profiled steered run spent inside the
+        A JSON-ready dict: ``steered_over_unsteered``, ``unsteered_over_hf``, ``baked_over_hf``,
+        ``conditional_over_steered`` (median per-round time ratios), ``seconds`` (median seconds per variant), ``targets``,
+        ``meets_targets``, ``conditional_tokens_equal_steered``, ``steer_hook_share`` (share of a profiled steered run spent inside the
         steering hooks: the overhead without the timing noise), ``tokens_match_hf`` (unsteered
         greedy tokens equal plain HF's), ``runs_s`` and ``ratio_ranges`` (per-round spread),
         ``shape`` and ``environment``.
@@ -252,10 +261,19 @@ def bench_steer(
 
             return run
 
+        always = iar.Condition(torch.ones(c.d_model), 0.0, -math.inf, 1.0, "resid_pre", 0, "prompt")
+
+        def conditional_generate(tokens: int = n_new) -> Any:
+            with iar.steer(vlm, rev, heads=units, alpha=alpha, when=always):
+                gen = vlm.generate(vlm.encode(prompts, images), max_new_tokens=tokens)
+            out["conditional"] = gen.tokens
+            return gen
+
         fns = {
             "hf": hf_generate(plain),
             "unsteered": iar_generate(False),
             "steered": iar_generate(True),
+            "conditional": conditional_generate,
             "baked": hf_generate(baked),
         }
         has_fast = isinstance(getattr(vlm, "fast", None), bool)
@@ -285,20 +303,15 @@ def bench_steer(
         env = _environment(vlm.device, vlm.dtype)
     result: dict[str, Any] = {
         "bench": "steer",
-        "steered_over_unsteered": ratio(times, "steered", "unsteered"),
-        "unsteered_over_hf": ratio(times, "unsteered", "hf"),
-        "baked_over_hf": ratio(times, "baked", "hf"),
+        **{key: ratio(times, *pair) for key, pair in _STEER_RATIOS.items()},
         "seconds": _medians(times),
         "runs_s": times,
-        "ratio_ranges": {
-            "steered_over_unsteered": _range(times, "steered", "unsteered"),
-            "unsteered_over_hf": _range(times, "unsteered", "hf"),
-            "baked_over_hf": _range(times, "baked", "hf"),
-        },
+        "ratio_ranges": {key: _range(times, *pair) for key, pair in _STEER_RATIOS.items()},
         "targets": dict(STEER_TARGETS),
         "steer_hook_share": hook_share,
         "tokens_match_hf": out["unsteered"] == out[id(plain)].tolist(),
         "steering_changed_tokens": changed,
+        "conditional_tokens_equal_steered": out["conditional"] == out["steered"],
         "new_tokens": sorted(lengths),
         "path": "fast" if has_fast and vlm.fast else "bridge",
         "steered_heads": len(units),
@@ -446,91 +459,6 @@ def finite_positive(result: dict[str, Any], keys: Sequence[str]) -> bool:
         isinstance(result.get(k), (int, float)) and math.isfinite(result[k]) and result[k] > 0
         for k in keys
     )
-
-
-# --------------------------------------------------------------------------------------------
-# text output and the ``iar bench`` command
-
-#: the ratios each bench must print (``--json`` keys)
-KEYS: dict[str, tuple[str, ...]] = {
-    "probes": ("speedup", "accuracy_gap"),
-    "steer": ("steered_over_unsteered", "unsteered_over_hf", "baked_over_hf"),
-    "record": ("throughput_ratio", "peak_memory_over_output"),
-}
-
-
-def _where(r: dict[str, Any]) -> str:
-    s, e = r["shape"], r["environment"]
-    where = e.get("gpu") or f"{e['cpu']} x{e['cpu_count']}, {e['threads']} torch thread(s), load {e.get('load_avg_1m')}"
-    tokens = (s["image_size"] // s["patch_size"]) ** 2
-    return (
-        f"{s['name']} shape ({s['n_layers']} layers, d_model {s['d_model']}, {s['n_heads']} heads, "
-        f"vocab {s['vocab']}, {tokens} image tokens), {e['dtype']} on {e['device']} ({where})"
-    )
-
-
-def _mark(r: dict[str, Any], key: str) -> str:
-    return "ok" if r["meets_targets"][key] else "MISSED"
-
-
-def _ratio_line(r: dict[str, Any], label: str, key: str, op: str) -> str:
-    lo, hi = r["ratio_ranges"][key]
-    return (
-        f"  {label:<23}: {r[key]:8.3f}  (target {op} {r['targets'][key]}) {_mark(r, key)}"
-        f"   rounds ranged {lo:.3f}-{hi:.3f}"
-    )
-
-
-def format_steer(r: dict[str, Any]) -> str:
-    """Human-readable lines for a :func:`bench_steer` result.
-
-    Example:
-        >>> print(format_steer(r))  # doctest: +SKIP
-    """
-    t = r["seconds"]
-    return "\n".join([
-        (f"steer: greedy, batch {r['batch_size']}, {r['max_new_tokens']} new tokens, "
-         f"{r['steered_heads']} steered heads; median of {r['reps']} interleaved rounds"),
-        f"  {_where(r)}",
-        f"  plain HF generate      : {t['hf']:8.2f} s",
-        f"  vlm.generate           : {t['unsteered']:8.2f} s",
-        f"  vlm.generate + steer   : {t['steered']:8.2f} s",
-        f"  baked model, HF        : {t['baked']:8.2f} s",
-        _ratio_line(r, "steered / unsteered", "steered_over_unsteered", "<="),
-        _ratio_line(r, "unsteered / plain HF", "unsteered_over_hf", "<="),
-        _ratio_line(r, "baked / plain HF", "baked_over_hf", "<="),
-        *([f"  vlm.fast = False       : {t['bridge']:8.2f} s   bridge / plain HF {r['bridge_over_hf']:.3f}"]
-          if "bridge" in t else []),
-        f"  vlm.generate runs the {r['path']} path",
-        f"  time inside steering hooks: {100 * r['steer_hook_share']:.2f}% of a steered run (profiled)",
-        f"  unsteered tokens equal plain HF's: {r['tokens_match_hf']}",
-    ])
-
-
-def format_record(r: dict[str, Any]) -> str:
-    """Human-readable lines for a :func:`bench_record` result.
-
-    Example:
-        >>> print(format_record(r))  # doctest: +SKIP
-    """
-    t, m = r["seconds"], r["memory"]
-    mib = 1 / 2**20
-    rec, bat = m["record_peak"], m["plain_batch_peak"]
-    return "\n".join([
-        (f"record: z + resid_post at the last token, {r['n_prompts']} prompts with images, "
-         f"batch {r['batch_size']}; {r['reps']} passes timed batch by batch, median pair ratio"),
-        f"  {_where(r)}",
-        f"  plain forward          : {t['plain']:8.2f} s",
-        f"  iar.record             : {t['record']:8.2f} s",
-        _ratio_line(r, "throughput ratio", "throughput_ratio", ">="),
-        (f"  record peak above start: {(rec['tensors'] + rec['python'] + rec['device']) * mib:8.2f} MiB "
-         f"(tensors {rec['tensors'] * mib:.2f}, python {rec['python'] * mib:.2f}, "
-         f"device {rec['device'] * mib:.2f})"),
-        (f"  output + one batch     : {m['allowance_bytes'] * mib:8.2f} MiB "
-         f"(output {m['output_bytes'] * mib:.2f}, plain batch peak "
-         f"{(bat['tensors'] + bat['python'] + bat['device']) * mib:.2f})"),
-        f"  peak / allowance       : {r['peak_memory_over_output']:8.3f}  (target <= {r['targets']['peak_memory_over_output']}) {_mark(r, 'peak_memory_over_output')}",
-    ])
 
 
 def _benches() -> dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[str, Any]], str]]]:

@@ -47,6 +47,8 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alpha", type=float, default=1.0, help="steering strength (default 1.0)")
     p.add_argument("--positions", default="all",
                    help="steering scope: all, prompt, generated, image or text (default all)")
+    p.add_argument("--condition", help="condition file (iar.Condition.save): steer only the items it "
+                                       "fires on; each row records the decision")
     p.add_argument("--judge", default="default",
                    help="default, keyword:xstest, keyword:gcg, keyword:vlguard, or model:ID_OR_PATH")
     p.add_argument("--limit", type=int, help="only the first N items")
@@ -86,8 +88,8 @@ def _load_benchmark(args: argparse.Namespace):
 
 def _steer_args(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.revision is None:
-        if args.heads is not None or args.layers is not None:
-            raise InputError("--heads/--layers need --revision FILE (a saved iar.Revision).")
+        if args.heads is not None or args.layers is not None or getattr(args, "condition", None):
+            raise InputError("--heads/--layers/--condition need --revision FILE (a saved iar.Revision).")
         return None
     from iar.revision import Revision
 
@@ -97,6 +99,10 @@ def _steer_args(args: argparse.Namespace) -> dict[str, Any] | None:
         steer["heads"] = args.heads
     if args.layers is not None:
         steer["layers"] = args.layers
+    if getattr(args, "condition", None):
+        from iar.condition import Condition
+
+        steer["when"] = Condition.load(args.condition)
     return steer
 
 
@@ -191,10 +197,21 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=bench_gen.run_cli)
 
 
+# -------------------------------------------------------------------------------------- tune
+
+def _add_tune(sub: argparse._SubParsersAction) -> None:
+    from iar.cli import tune
+
+    p = sub.add_parser("tune", help="choose alpha, K and scope by measurement (resumable grid)",
+                       description=tune.DESCRIPTION)
+    tune.add_arguments(p)
+    p.set_defaults(func=tune.run_cli, make_judge=_make_judge)
+
+
 # -------------------------------------------------------------------------------------- main
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_eval, _add_render, _add_demo, _add_organism, _add_bench,
+    _add_eval, _add_render, _add_demo, _add_organism, _add_bench, _add_tune,
 ]
 
 

@@ -14,10 +14,11 @@ Stages (each a plain call into the toolkit):
    tried, ``docs/organism.md``).
 3. **probe + revision**: ``iar.Revision.fit(..., method="mms", probe=True)``: MMS directions with
    ITI's sigma, heads ranked by the probe's validation accuracy (heatmap).
-4. **sweep**: every ``alpha x K`` (top-K heads) steers the *val* image requests; image ASR (judge)
-   against benign helpfulness. The chosen setting (:func:`choose`): the lowest ASR among settings
-   that keep helpfulness >= ``keep`` (0.9) x the unsteered value; ties go to the smaller alpha, then
-   the smaller K.
+4. **sweep**: :func:`iar.tune` steers the *val* image requests with every ``alpha x K`` (top-K
+   heads); image ASR (judge) against benign helpfulness. The chosen setting (the ``min_asr`` rule,
+   which is :func:`choose`): the lowest ASR among settings that keep helpfulness >= ``keep`` (0.9) x
+   the unsteered value; ties go to the smaller alpha, then the smaller K. The summary's
+   ``selection.robustness`` gives the neighbouring alphas and a bootstrap interval.
 5. **test**: the chosen setting on the *test* requests, unsteered and steered, as text and as image.
 
 Writes, each atomically: ``generations.jsonl`` (every generated answer with its judge verdict and
@@ -291,21 +292,28 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         ks = tuple(sorted({min(k, n_units) for k in config.ks}))
         lap("revision")
 
-        # 4. sweep on val image requests
+        # 4. sweep on val image requests: iar.tune with the demo's rule
         gen = _Generator(vlm, judge, config, seed, progress)
         val = dataset.items("val", config.n_val)
-        settings = [(a, k) for a in sorted(config.alphas) for k in ks]
-        gen.start("sweep", len(val) * (1 + len(settings)))
-        base_rows = gen(val, "image", stage="sweep", split="val")
+        by_id = {it.id: it for it in val}
+        tuned = iar.tune(
+            vlm, rev, [gen.item(it, "image") for it in val if it.kind == "harmful"],
+            [gen.item(it, "image") for it in val if it.kind == "benign"], alphas=config.alphas, ks=ks,
+            positions=[config.positions], judge=judge, rule="min_asr", min_helpfulness=config.keep,
+            check=lambda item, response: (by_id[item.id].check(response)
+                                          if by_id[item.id].check is not None else None),
+            batch_size=config.batch_size, max_new_tokens=config.max_new_tokens, seed=seed,
+            n_boot=1000, progress=progress)
+        base_rows = gen.rows(val, tuned.rows["baseline"], "image", stage="sweep", split="val")
         base = metrics(base_rows)
         sweep, sweep_rows = [], list(base_rows)
-        for alpha, k in settings:
-            rows = gen(val, "image", stage="sweep", split="val", steer=(rev, k, alpha))
+        for cell in tuned.cells:
+            rows = gen.rows(val, tuned.cell_rows(cell), "image", stage="sweep", split="val",
+                            steer=(rev, cell["k"], cell["alpha"]))
             sweep_rows += rows
-            sweep.append({"alpha": alpha, "k": k, **metrics(rows)})
-        gen.stop()
-        chosen, rule_met = choose(sweep, base["helpfulness"], config.keep)
-        alpha, k = chosen["alpha"], chosen["k"]
+            sweep.append({"alpha": cell["alpha"], "k": cell["k"], **metrics(rows)})
+        alpha, k, rule_met = tuned.chosen["alpha"], tuned.chosen["k"], tuned.rule_met  # = choose(...)
+        chosen = next(r for r in sweep if (r["alpha"], r["k"]) == (alpha, k))
         lap("sweep")
 
         # 5. test: unsteered vs steered, image and text
@@ -333,7 +341,8 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
             "heads": heads, "k": k, "alpha": alpha, "positions": config.positions,
             "construction": construction,
             "selection": {"rule": RULE.format(keep=config.keep), "rule_met": rule_met,
-                          "val_unsteered": base, "threshold": config.keep * base["helpfulness"]},
+                          "val_unsteered": base, "threshold": config.keep * base["helpfulness"],
+                          "robustness": tuned.robustness},
             "sweep": sweep,
             "n": {"shift_pairs": len(pairs), "contrast_queries": len(queries),
                   "contrast_samples": len(cs), "val": len(val), "test": len(test),
@@ -383,15 +392,21 @@ class _Generator:
             self.bar.close()
             self.bar = None
 
-    def __call__(self, items: Sequence[DemoItem], modality: str, *, stage: str, split: str,
-                 steer: tuple[Any, int, float] | None = None) -> list[dict[str, Any]]:
-        import iar
+    @staticmethod
+    def item(it: DemoItem, modality: str) -> Any:
+        """The benchmark item of a demo request, as image or as text request."""
         from iar.benchmarks import Item
 
         image = modality == "image"
-        bench = [Item(id=it.id if image else it.text_id, category=str(it.meta.get("action") or
-                      it.meta.get("category") or it.kind), prompt=it.prompt if image else it.text_prompt,
-                      kind=it.kind, image_source=it.image if image else None) for it in items]
+        return Item(id=it.id if image else it.text_id, category=str(it.meta.get("action") or
+                    it.meta.get("category") or it.kind), prompt=it.prompt if image else it.text_prompt,
+                    kind=it.kind, image_source=it.image if image else None)
+
+    def __call__(self, items: Sequence[DemoItem], modality: str, *, stage: str, split: str,
+                 steer: tuple[Any, int, float] | None = None) -> list[dict[str, Any]]:
+        import iar
+
+        bench = [self.item(it, modality) for it in items]
         steer_args = None
         if steer is not None:
             rev, k, alpha = steer
@@ -399,8 +414,19 @@ class _Generator:
         report = iar.evaluate(self.vlm, bench, steer=steer_args, judge=self.judge,
                               batch_size=self.config.batch_size,
                               max_new_tokens=self.config.max_new_tokens, seed=self.seed, progress=False)
+        rows = self.rows(items, report.rows, modality, stage=stage, split=split, steer=steer)
+        if self.bar is not None:
+            self.bar.update(len(rows))
+        return rows
+
+    def rows(self, items: Sequence[DemoItem], report_rows: Sequence[dict[str, Any]], modality: str, *,
+             stage: str, split: str, steer: tuple[Any, int, float] | None = None) -> list[dict[str, Any]]:
+        """The demo's generation rows from evaluation rows (in the order of ``items``)."""
+        by_id = {r["id"]: r for r in report_rows}
+        image = modality == "image"
         rows = []
-        for it, row in zip(items, report.rows):
+        for it in items:
+            row = by_id[it.id if image else it.text_id]
             correct = it.check(row["response"]) if (it.check is not None and it.kind == "benign") else None
             rows.append({
                 "id": row["id"], "stage": stage, "split": split, "modality": modality,
@@ -410,8 +436,6 @@ class _Generator:
                 "score": row["score"], "correct": correct, "tokens": row["tokens"],
                 **{key: v for key, v in it.meta.items() if key in ("object", "action", "expected")},
             })
-        if self.bar is not None:
-            self.bar.update(len(rows))
         return rows
 
 

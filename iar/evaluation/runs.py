@@ -36,7 +36,7 @@ from iar.errors import DataError, InputError
 from iar.steering import steer as _steer
 
 ROW_FIELDS = ("id", "category", "kind", "prompt", "has_image", "response", "refused", "score",
-              "tokens", "seconds", "pred", "correct")
+              "tokens", "seconds", "pred", "correct", "steered")
 
 
 # ------------------------------------------------------------------------------------ report
@@ -47,7 +47,9 @@ class EvalReport:
 
     Attributes:
         rows: one dict per item: id, category, kind, prompt, has_image, response, refused,
-            score, tokens, seconds, pred and correct (MCQ items; else None).
+            score, tokens, seconds, pred and correct (MCQ items; else None), steered (False
+            without steering, True with it, or a conditional steer's decision: a bool or a
+            strength per item).
         meta: model, benchmark, steering, judge and generation settings of the run.
 
     Example:
@@ -295,7 +297,8 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
         if steer is not None:
             handle = _steer(vlm, **steer)
         for chunk in todo:
-            for row in _run_chunk(vlm, chunk, judge, max_new_tokens, seed, gen_kwargs):
+            for row in _run_chunk(vlm, chunk, judge, max_new_tokens, seed, gen_kwargs,
+                                  steered=steer is not None):
                 if row["id"] in done:
                     continue
                 done[row["id"]] = row
@@ -318,7 +321,7 @@ def _write(fh, obj: dict[str, Any]) -> None:
 
 
 def _run_chunk(vlm: Any, chunk: Sequence[Item], judge: Any, max_new_tokens: int, seed: int,
-               gen_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+               gen_kwargs: dict[str, Any], steered: bool = False) -> list[dict[str, Any]]:
     prompts = [it.prompt for it in chunk]
     images = [it.image for it in chunk]
     torch.manual_seed(seed)
@@ -331,12 +334,14 @@ def _run_chunk(vlm: Any, chunk: Sequence[Item], judge: Any, max_new_tokens: int,
     else:
         refused = judge.is_refusal(list(gen.texts), prompts)
         scores = [float(r) for r in refused]
+    decisions = getattr(gen, "steered", None) or [steered] * len(chunk)
     rows = []
-    for it, text, toks, ref, sc in zip(chunk, gen.texts, gen.tokens, refused, scores):
+    for it, text, toks, ref, sc, st in zip(chunk, gen.texts, gen.tokens, refused, scores, decisions):
         pred = parse_choice(text, it.choices) if it.choices else None
         rows.append({"id": it.id, "category": it.category, "kind": it.kind, "prompt": it.prompt,
                      "has_image": it.has_image, "response": text, "refused": bool(ref),
                      "score": round(float(sc), 6), "tokens": len(toks), "seconds": round(seconds, 6),
                      "pred": pred,
-                     "correct": (pred == it.answer) if it.choices and it.answer is not None else None})
+                     "correct": (pred == it.answer) if it.choices and it.answer is not None else None,
+                     "steered": st})
     return rows

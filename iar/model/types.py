@@ -82,6 +82,9 @@ class Generation:
         texts: ``tokens`` decoded, special tokens skipped.
         scores: with ``output_scores=True``, the raw next-token logits of every step
             (float32 ``[b, vocab]`` each, before temperature), else ``None``.
+        steered: what conditional steering (``iar.steer(..., when=condition)``) decided for each
+            prompt: a bool (gate mode) or a strength in [0, 1] (graded mode) per prompt; a tuple
+            per prompt when several conditional steers are active; ``None`` without one.
 
     Example:
         >>> gen = vlm.generate(vlm.encode(["Hi."]), max_new_tokens=4)  # doctest: +SKIP
@@ -92,6 +95,7 @@ class Generation:
     tokens: list[list[int]]
     texts: list[str]
     scores: list[Tensor] | None = field(default=None, repr=False)
+    steered: list[Any] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)

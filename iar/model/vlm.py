@@ -123,6 +123,7 @@ class VLM:
         self.attn_implementation = attn_implementation or "sdpa"
         self.fast = True
         self._plain: Any = None
+        self._decisions: dict[int, Tensor] | None = None
 
     def __repr__(self) -> str:
         c = self.cfg
@@ -238,6 +239,25 @@ class VLM:
         finally:
             handle.remove()
         return box["inputs_embeds"]
+
+    def note_steered(self, key: int, strength: Tensor) -> None:
+        """Record a conditional steer's per-prompt decision for :attr:`Generation.steered`.
+
+        Called by the hooks of ``iar.steer(..., when=condition)`` once the prompt has been read;
+        ``key`` identifies the steer (a later note with the same key replaces the earlier one),
+        ``strength`` is a bool or float tensor ``[b]``. Outside :meth:`generate` it does nothing.
+        """
+        if self._decisions is not None:
+            self._decisions[key] = strength.detach()
+
+    def _steered(self, b: int) -> list[Any] | None:
+        notes = list((self._decisions or {}).values())
+        if not notes:
+            return None
+        cols = [n.cpu().tolist() for n in notes]
+        if len(cols) == 1:
+            return cols[0]
+        return [tuple(c[i] for c in cols) for i in range(b)]
 
     # ---- run ------------------------------------------------------------------------------
 
@@ -389,6 +409,7 @@ class VLM:
         new_tokens: list[Tensor] = []
         all_scores: list[Tensor] = []
         embed = self.hf.get_input_embeddings()
+        outer_decisions, self._decisions = self._decisions, {}
         with torch.inference_mode():
             step_embeds, step_pos, start = embeds, pos, 0
             step_mask = _archs.prompt_mask(
@@ -433,7 +454,9 @@ class VLM:
             cut = next((j for j, t in enumerate(row) if t in eos_set), len(row))
             tokens.append(row[:cut])
         texts = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
-        return Generation(tokens=tokens, texts=texts, scores=all_scores if output_scores else None)
+        steered, self._decisions = self._steered(b), outer_decisions
+        return Generation(tokens=tokens, texts=texts, scores=all_scores if output_scores else None,
+                          steered=steered)
 
 
 # --------------------------------------------------------------------------------------------
