@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 from iar import _io
 from iar.benchmarks import Item
 from iar.errors import DataError, InputError
-from iar.evaluation.runs import evaluate
+from iar.evaluation.runs import _read_run, evaluate
 
 RULES = ("min_asr", "max_helpfulness")
 RULE_TEXT = {
@@ -331,23 +331,10 @@ def _digest(obj: Any) -> str:
 
 
 def _read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Header meta and finished cells of a tune run file (the run-file reader of ``iar.evaluate``)."""
     if not path.exists():
         return {}, []
-    data = path.read_bytes()
-    good = data.rfind(b"\n") + 1
-    meta: dict[str, Any] = {}
-    cells = []
-    for n, line in enumerate(data[:good].decode("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            raise DataError(f"{path} line {n} is not valid JSON; remove it (it will be redone).") from None
-        if "_meta" in obj:
-            meta = obj["_meta"]
-        else:
-            cells.append(obj)
+    meta, cells, _ = _read_run(path)
     return meta, cells
 
 
