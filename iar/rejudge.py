@@ -203,10 +203,12 @@ def format_compare(res: dict[str, Any], show: int = 20) -> str:
 def main(run: str, judge: str | None = None, out: str | None = None, compare_with: str | None = None,
          show: int = 20) -> int:
     """What ``iar judge`` does: rescore (`--judge`, `--out`) and/or compare (`--compare`); prints."""
-    if judge is None and compare_with is None:
-        raise InputError("Say what to do: --judge SPEC (rescore) and/or --compare SPEC (agreement).")
     if out is not None and judge is None:
         raise InputError("--out needs --judge SPEC: the judge whose verdicts to write.")
+    if judge is None and compare_with is None:
+        raise InputError("Say what to do: --judge SPEC (rescore) and/or --compare SPEC (agreement).")
+    if out is not None and Path(out).resolve() == Path(run).resolve():
+        raise InputError("--out must be a new file: re-judging keeps the original run as it is.")
     read_run(run)  # a bad file fails before any judge is loaded
     a = make_judge(judge) if judge is not None else None
     b = make_judge(compare_with) if compare_with is not None else None
