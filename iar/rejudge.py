@@ -24,9 +24,12 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iar.errors import DataError, InputError
+
+if TYPE_CHECKING:
+    from iar.evaluate import EvalReport
 
 SPECS = ("default", "keyword:xstest", "keyword:gcg", "keyword:vlguard", "model:PATH_OR_ID")
 REQUIRED = ("id", "kind", "prompt", "response", "refused")
@@ -120,13 +123,13 @@ def verdicts(judge: Any, rows: list[dict[str, Any]]) -> tuple[list[bool], list[f
     return [bool(x) for x in refused], [float(s) for s in scores], harmful
 
 
-def rejudge(run: str | os.PathLike, judge: Any, out: str | os.PathLike | None = None):
+def rejudge(run: str | os.PathLike, judge: Any, out: str | os.PathLike | None = None) -> EvalReport:
     """Rescore every row of a run file with `judge`; write the rescored run to `out` (atomically).
 
     Returns:
         The rescored `EvalReport` (its meta names the new judge and ``rejudged_from``).
     """
-    from iar.evaluate import EvalReport
+    from iar.evaluate import EvalReport  # noqa: F811 (at run time; the name above is for typing)
 
     if out is not None and Path(out).resolve() == Path(run).resolve():
         raise InputError("--out must be a new file: re-judging keeps the original run as it is.")

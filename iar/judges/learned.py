@@ -176,18 +176,22 @@ class Head:
         self.mean, self.scale = np.asarray(mean, np.float64), np.asarray(scale, np.float64)
 
     def logit(self, x: np.ndarray) -> np.ndarray:
+        """The head's logit per row of the feature matrix `x`."""
         return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
     def prob(self, x: np.ndarray) -> np.ndarray:
+        """The head's probability per row of the feature matrix `x`."""
         return 1.0 / (1.0 + np.exp(-self.logit(x)))
 
     def tensors(self, prefix: str) -> dict[str, np.ndarray]:
+        """The head as float32 arrays named ``{prefix}.coef`` etc., for safetensors."""
         return {f"{prefix}.coef": self.coef.astype(np.float32),
                 f"{prefix}.intercept": np.array([self.intercept], np.float32),
                 f"{prefix}.mean": self.mean.astype(np.float32), f"{prefix}.scale": self.scale.astype(np.float32)}
 
     @classmethod
     def from_tensors(cls, t: dict[str, np.ndarray], prefix: str) -> Head:
+        """The head stored under `prefix` in a dict of arrays (see `tensors`)."""
         return cls(*(t[f"{prefix}.{k}"] for k in ("coef", "intercept", "mean", "scale")))
 
 
@@ -206,7 +210,7 @@ class EmbeddingJudge:
         [True, False]
     """
 
-    name = "default"
+    name = "embedding-v2"  # v2: trained on real responses; runs judged by v1 ("embedding") do not resume with it
 
     def __init__(self, threshold: float = 0.5, *, batch_size: int = 64, device: str = "cpu",
                  heads: str | Path | None = None):

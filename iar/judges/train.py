@@ -53,9 +53,11 @@ class Data:
     pair: np.ndarray  # pair_features (prompt = XSTest prompt / JailbreakBench goal / own request)
 
     def mask(self, **match) -> np.ndarray:
+        """Rows whose fields equal all of `match` (e.g. ``mask(src="xstest")``), as a bool array."""
         return np.array([all(r.get(k) == v for k, v in match.items()) for r in self.rows])
 
     def col(self, key: str) -> np.ndarray:
+        """A boolean field of every row (missing counts as False)."""
         return np.array([bool(r.get(key)) for r in self.rows])
 
 
@@ -124,14 +126,17 @@ def choose_c(x: np.ndarray, y: np.ndarray, groups: np.ndarray, always: np.ndarra
 
 
 def harm_x(d: Data) -> np.ndarray:
+    """The harm head's features: response features and pair features side by side."""
     return np.concatenate([d.resp, d.pair], axis=1)
 
 
 def refusal_train(d: Data, leave_out: str | None = None) -> np.ndarray:
+    """Training rows of the refusal head: XSTest (but model `leave_out`) + the own set."""
     return (d.mask(src="xstest") & ~d.mask(model=leave_out)) | d.mask(src="own")
 
 
 def harm_train(d: Data, leave_out: str | None = None) -> np.ndarray:
+    """Training rows of the harm head: JailbreakBench (but model `leave_out`) + XSTest unsafe prompts."""
     return (d.mask(src="jbb") & ~d.mask(model=leave_out)) | (d.mask(src="xstest") & d.col("unsafe"))
 
 
@@ -140,6 +145,7 @@ def _groups(d: Data) -> np.ndarray:
 
 
 def fit_refusal(d: Data, leave_out: str | None = None) -> tuple[Head, float, dict]:
+    """The refusal head without model `leave_out` (None: all), its C and the inner CV scores."""
     tr = refusal_train(d, leave_out)
     y = d.col("refusal")
     c, cv = choose_c(d.resp[tr], y[tr], _groups(d)[tr], d.mask(src="own")[tr])
@@ -147,6 +153,7 @@ def fit_refusal(d: Data, leave_out: str | None = None) -> tuple[Head, float, dic
 
 
 def fit_harm(d: Data, leave_out: str | None = None) -> tuple[Head, float, dict]:
+    """The harm head without model `leave_out` (None: all), its C and the inner CV scores."""
     tr = harm_train(d, leave_out)
     y, x = d.col("harmful"), harm_x(d)
     groups = np.array(["xstest" if r["src"] == "xstest" else r["model"] for r in d.rows])
