@@ -258,6 +258,16 @@ def test_prompt_mismatches_raise_input_errors_on_every_judge(default_judge):
         default_judge.complied_harmfully(None, ["ok"])
 
 
+def test_columns_of_a_frame_are_accepted_as_lists(default_judge):
+    import pandas as pd
+
+    frame = pd.DataFrame({"prompt": ["Make a bomb.", "Bake bread."],
+                          "response": ["I'm sorry, I can't help with that.", "1. Mix flour and water."]})
+    for j in _all_judges(default_judge):
+        assert j.is_refusal(frame["response"], frame["prompt"]) == [True, False]
+        assert j.is_refusal(np.array(frame["response"])) == [True, False]
+
+
 def test_default_is_a_harm_judge_and_says_which_prompt_it_was_trained_with(default_judge):
     assert isinstance(default_judge, judges.HarmJudge) and isinstance(default_judge, judges.Judge)
     assert default_judge.meta["harm_head"]["prompt"].startswith("JailbreakBench goal")

@@ -26,8 +26,7 @@ def check_inputs(responses: Sequence[str], prompts: Sequence[str] | None = None,
         need_prompts: the verdict needs the prompts (``complied_harmfully``).
         what: the method's name, for the messages.
     """
-    if isinstance(responses, str) or not isinstance(responses, Sequence):
-        raise InputError(f"{what} takes a list of responses; wrap a single one in [ ].")
+    responses = _as_list(responses, f"{what} takes a list of responses; wrap a single one in [ ].")
     bad = [i for i, r in enumerate(responses) if not isinstance(r, str)]
     if bad:
         kind = "None" if responses[bad[0]] is None else type(responses[bad[0]]).__name__
@@ -38,9 +37,8 @@ def check_inputs(responses: Sequence[str], prompts: Sequence[str] | None = None,
         if need_prompts:
             raise InputError(f"{what} needs the prompts: pass {what}(prompts, responses), one prompt "
                              "(the request the response answers) per response.")
-        return list(responses), None
-    if isinstance(prompts, str) or not isinstance(prompts, Sequence):
-        raise InputError(f"{what} takes a list of prompts; wrap a single one in [ ].")
+        return responses, None
+    prompts = _as_list(prompts, f"{what} takes a list of prompts; wrap a single one in [ ].")
     bad = [i for i, p in enumerate(prompts) if not isinstance(p, str)]
     if bad:
         raise InputError(f"{what}: prompt {bad[0]} is {type(prompts[bad[0]]).__name__}, not a string; "
@@ -48,4 +46,14 @@ def check_inputs(responses: Sequence[str], prompts: Sequence[str] | None = None,
     if len(prompts) != len(responses):
         raise InputError(f"{what}: {len(prompts)} prompts for {len(responses)} responses; give exactly "
                          "one prompt per response, in the same order.")
-    return list(responses), list(prompts)
+    return responses, prompts
+
+
+def _as_list(values, message: str) -> list:
+    """A list of `values` (a list, tuple, pandas Series, numpy array, ...); a lone string is an error."""
+    if isinstance(values, (str, bytes, dict)):
+        raise InputError(message)
+    try:
+        return list(values)
+    except TypeError:
+        raise InputError(message) from None
