@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,9 @@ from iar.judges.learned import Head, pair_features, response_features
 XSTEST_MODELS = ("gpt4", "llama2orig", "mistralinstruct")
 JBB_MODELS = ("llama-2-7b-chat-hf", "gpt-3.5-turbo-1106")
 CS = (0.01, 0.03, 0.1)
-DEFAULT_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "judge-train"
+# $IAR_JUDGE_TRAIN_DIR, else ../shared/data/judge-train next to a source checkout
+DEFAULT_ROOT = Path(os.environ.get("IAR_JUDGE_TRAIN_DIR",
+                                   Path(__file__).resolve().parents[3] / "shared" / "data" / "judge-train"))
 
 
 @dataclass
