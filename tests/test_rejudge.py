@@ -135,3 +135,16 @@ def test_out_must_be_a_new_file_and_something_must_be_asked(run_file, capsys):
     err = capsys.readouterr().err
     assert "--out must be a new file" in err and "Say what to do" in err and "--out needs --judge" in err
     assert run_file.read_bytes() == before and not Path("x.jsonl").exists()
+
+
+def test_evaluate_records_the_harm_verdict_where_the_judge_gives_one():
+    vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    bench = jsonl(FIX / "jsonl" / "own.jsonl")
+    rep = iar.evaluate(vlm, bench, judge=iar.judges.default(), max_new_tokens=3, progress=False)
+    kinds = {r["id"]: r["kind"] for r in rep.rows}
+    assert all(isinstance(r["harmful"], bool) for r in rep.rows if r["kind"] == "harmful")
+    assert all(r["harmful"] is None for r in rep.rows if kinds[r["id"]] != "harmful")
+    assert not math.isnan(rep.asr_harmful) and "asr_harmful" in rep.compare(rep).index
+    kw = iar.evaluate(vlm, bench, judge=KeywordJudge("gcg"), max_new_tokens=3, progress=False)
+    assert all(r["harmful"] is None for r in kw.rows) and math.isnan(kw.asr_harmful)
+    assert [r["response"] for r in kw.rows] == [r["response"] for r in rep.rows]
