@@ -225,6 +225,7 @@ def train_default(d: Data, out: str | Path, *, lomo_result: dict | None = None) 
     out = Path(out)
     save_file(ref.tensors("refusal") | harm.tensors("harm"), str(out),
               metadata={"format": "iar judge heads v2"})
+    os.chmod(out, 0o644)  # safetensors writes 0600; the package's data must be readable by all
     n = {f"{r['src']}:{r['model']}": 0 for r in d.rows}
     for r in d.rows:
         n[f"{r['src']}:{r['model']}"] += 1
