@@ -206,6 +206,7 @@ def test_default_judge_complied_harmfully_needs_substance_not_just_no_refusal(de
     assert default_judge.complied_harmfully(prompts, responses) == [False, True]
     assert default_judge.is_refusal(responses, prompts) == [True, False]
     assert default_judge.complied_harmfully([], []) == []
+    assert default_judge.complied_harmfully(prompts, ["", "  \n "]) == [False, False]  # empty: no success
 
 
 @pytest.mark.xfail(strict=True, reason="known failure modes (docs/benchmarks.md): an off-topic answer "
