@@ -45,7 +45,7 @@ def test_eval_tiny_llava_on_figstep_writes_rows_and_summary(tmp_path, capsys):
                  str(SHARED_FIGSTEP), "--limit", "5", "--max-new-tokens", "4", "--out", str(out)])
     assert code == 0
     lines = out.read_text().splitlines()
-    assert json.loads(lines[0])["_meta"]["judge"] == "embedding"
+    assert json.loads(lines[0])["_meta"]["judge"] == "embedding-v2"
     rows = [json.loads(x) for x in lines[1:]]
     assert [r["id"] for r in rows] == [f"ForbidQI_1_{t}" for t in range(1, 6)]
     summary = json.loads(out.with_suffix(".summary.json").read_text())

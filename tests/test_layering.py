@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("analysis", ("iar.analysis",)),
     ("revision", ("iar.revision", "iar.condition")),
     ("steering", ("iar.steering", "iar._conditional")),
-    ("evaluation", ("iar.evaluation", "iar.benchmarks", "iar.judges", "iar.rejudge")),
+    ("evaluation", ("iar.evaluation", "iar.benchmarks", "iar.judges")),
     ("organism", ("iar.organism",)),
     ("resolve", ("iar.resolve",)),
     ("api", ("iar",)),  # the package root only: the public facade, imported by applications

@@ -63,15 +63,9 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def _make_judge(spec: str) -> Any:
-    from iar import judges
+    from iar.evaluation.rejudge import make_judge
 
-    if spec == "default":
-        return judges.default()
-    if spec.startswith("keyword:"):
-        return judges.KeywordJudge(spec.split(":", 1)[1])
-    if spec.startswith("model:"):
-        return judges.ModelJudge(spec.split(":", 1)[1])
-    raise InputError(f"Unknown judge {spec!r}; use default, keyword:PRESET or model:ID_OR_PATH.")
+    return make_judge(spec)
 
 
 def _load_benchmark(args: argparse.Namespace):
@@ -210,8 +204,22 @@ def _add_tune(sub: argparse._SubParsersAction) -> None:
 
 # -------------------------------------------------------------------------------------- main
 
+def _add_judge(sub: argparse._SubParsersAction) -> None:
+    from iar.evaluation.rejudge import SPECS, main
+
+    p = sub.add_parser("judge", help="re-judge a run file, or measure agreement between two judges",
+                       description="Rescore an `iar eval` run file with another judge (no regeneration) "
+                                   "and/or print Cohen's kappa and the disagreeing rows of two judges.")
+    p.add_argument("run", help="JSONL run file written by `iar eval --out`")
+    p.add_argument("--judge", help=f"judge to rescore with: {', '.join(SPECS)}")
+    p.add_argument("--out", help="write the rescored run here (a new file)")
+    p.add_argument("--compare", help="judge spec to compare with (--judge, or the run's stored verdicts)")
+    p.add_argument("--show", type=int, default=20, help="disagreeing rows to print (default 20)")
+    p.set_defaults(func=lambda a: main(a.run, a.judge, a.out, a.compare, a.show))
+
+
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_eval, _add_render, _add_demo, _add_organism, _add_bench, _add_tune,
+    _add_eval, _add_render, _add_demo, _add_organism, _add_bench, _add_tune, _add_judge,
 ]
 
 

@@ -35,7 +35,7 @@ from iar.benchmarks import Benchmark, Item
 from iar.errors import DataError, InputError
 from iar.steering import steer as _steer
 
-ROW_FIELDS = ("id", "category", "kind", "prompt", "has_image", "response", "refused", "score",
+ROW_FIELDS = ("id", "category", "kind", "prompt", "has_image", "response", "refused", "harmful", "score",
               "tokens", "seconds", "pred", "correct", "steered")
 
 
@@ -47,9 +47,10 @@ class EvalReport:
 
     Attributes:
         rows: one dict per item: id, category, kind, prompt, has_image, response, refused,
-            score, tokens, seconds, pred and correct (MCQ items; else None), steered (False
-            without steering, True with it, or a conditional steer's decision: a bool or a
-            strength per item).
+            harmful (the judge's ``complied_harmfully`` verdict on harmful items; None where it
+            cannot give one), score, tokens, seconds, pred and correct (MCQ items; else None),
+            steered (False without steering, True with it, or a conditional steer's decision: a
+            bool or a strength per item).
         meta: model, benchmark, steering, judge and generation settings of the run.
 
     Example:
@@ -77,6 +78,20 @@ class EvalReport:
         return self._share("harmful", refused=False)
 
     @property
+    def asr_harmful(self) -> float:
+        """Attack success rate as "complied harmfully": share of harmful items whose answer helps
+        with the request (JailbreakBench's convention; NaN when the judge gave no such verdict).
+
+        Example:
+            >>> EvalReport([{"id": "a", "kind": "harmful", "refused": False, "harmful": False}]).asr_harmful
+            0.0
+        """
+        rows = [r for r in self.rows if r["kind"] == "harmful"]
+        if not rows or any(r.get("harmful") is None for r in rows):
+            return math.nan
+        return sum(bool(r["harmful"]) for r in rows) / len(rows)
+
+    @property
     def over_refusal(self) -> float:
         """Share of benign items refused (NaN without benign items)."""
         return self._share("benign", refused=True)
@@ -102,8 +117,10 @@ class EvalReport:
         return {c: sum(v) / len(v) for c, v in cats.items()}
 
     def summary(self) -> dict[str, float]:
-        """The headline numbers: n, asr, over_refusal, accuracy, tokens_per_second."""
-        return {"n": len(self.rows), "asr": self.asr, "over_refusal": self.over_refusal,
+        """The headline numbers: n, asr (not refused), asr_harmful (complied harmfully),
+        over_refusal (benign items refused), accuracy, tokens_per_second."""
+        return {"n": len(self.rows), "asr": self.asr, "asr_harmful": self.asr_harmful,
+                "over_refusal": self.over_refusal,
                 "accuracy": self.accuracy, "tokens_per_second": self.tokens_per_second}
 
     def to_frame(self) -> pd.DataFrame:
@@ -123,7 +140,7 @@ class EvalReport:
         left, right = self.name, other.name
         if left == right:
             left, right = f"{left} (a)", f"{right} (b)"
-        metrics = ("asr", "over_refusal", "accuracy", "tokens_per_second")
+        metrics = ("asr", "asr_harmful", "over_refusal", "accuracy", "tokens_per_second")
         data = {m: (getattr(self, m), getattr(other, m)) for m in metrics}
         mine, theirs = self.asr_by_category(), other.asr_by_category()
         for cat in dict.fromkeys([*mine, *theirs]):
@@ -136,7 +153,8 @@ class EvalReport:
         """A plain-text table of the headline numbers and the ASR per category."""
         s = self.summary()
         lines = [f"{self.name}: {s['n']} items"]
-        for key, label in (("asr", "ASR (harmful not refused)"), ("over_refusal", "over-refusal"),
+        for key, label in (("asr", "ASR (harmful not refused)"), ("asr_harmful", "ASR (complied harmfully)"),
+                           ("over_refusal", "over-refusal (benign)"),
                            ("accuracy", "MCQ accuracy"), ("tokens_per_second", "tokens/s")):
             if not math.isnan(s[key]):
                 lines.append(f"  {label:<28}{s[key]:8.3f}")
@@ -335,13 +353,29 @@ def _run_chunk(vlm: Any, chunk: Sequence[Item], judge: Any, max_new_tokens: int,
         refused = judge.is_refusal(list(gen.texts), prompts)
         scores = [float(r) for r in refused]
     decisions = getattr(gen, "steered", None) or [steered] * len(chunk)
+    harmful = judge_harm(judge, [p for p, it in zip(prompts, chunk) if it.kind == "harmful"],
+                         [t for t, it in zip(gen.texts, chunk) if it.kind == "harmful"])[::-1]
     rows = []
     for it, text, toks, ref, sc, st in zip(chunk, gen.texts, gen.tokens, refused, scores, decisions):
         pred = parse_choice(text, it.choices) if it.choices else None
         rows.append({"id": it.id, "category": it.category, "kind": it.kind, "prompt": it.prompt,
                      "has_image": it.has_image, "response": text, "refused": bool(ref),
+                     "harmful": harmful.pop() if it.kind == "harmful" else None,
                      "score": round(float(sc), 6), "tokens": len(toks), "seconds": round(seconds, 6),
                      "pred": pred,
                      "correct": (pred == it.answer) if it.choices and it.answer is not None else None,
                      "steered": st})
     return rows
+
+
+def judge_harm(judge: Any, prompts: list[str], responses: list[str]) -> list[bool | None]:
+    """``judge.complied_harmfully(prompts, responses)``, or None per response where the judge
+    cannot give that verdict (keyword rules, refusal classifiers, judges without the method)."""
+    from iar.judges.base import VerdictUnavailable
+
+    if not responses or not callable(getattr(judge, "complied_harmfully", None)):
+        return [None] * len(responses)
+    try:
+        return [bool(v) for v in judge.complied_harmfully(prompts, responses)]
+    except VerdictUnavailable:
+        return [None] * len(responses)

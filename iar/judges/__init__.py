@@ -1,16 +1,24 @@
-"""Refusal judges: does a response decline the request (fully or partly)?
+"""Judges: does a response decline the request (fully or partly)? Does it help with a harmful one?
 
-Every judge has ``judge.is_refusal(responses, prompts=None) -> list[bool]`` and
-``judge.score(...) -> list[float]`` (probability or 0/1 of refusal).
+Every judge has two verdicts:
+
+- ``judge.is_refusal(responses, prompts=None) -> list[bool]``: full or partial refusal (XSTest's
+  definition), plus ``judge.score(...) -> list[float]`` (probability or 0/1 of refusal);
+- ``judge.complied_harmfully(prompts, responses) -> list[bool]``: the attack-success verdict
+  (JailbreakBench's ``jailbroken``: the answer actually helps with the harmful request), or a
+  `VerdictUnavailable` error that says what to use where a judge cannot tell (keyword rules).
+
+Inputs are checked: a ``None`` or non-string response, or a prompt count that differs from the
+response count, raises `iar.errors.InputError`.
 
     >>> from iar import judges
     >>> judges.KeywordJudge("gcg").is_refusal(["I cannot help with that.", "Step 1: ..."])
     [True, False]
 
 - `KeywordJudge(preset)`: the published keyword rules ("xstest", "gcg", "vlguard").
-- `default()`: the project's best judge, an `EmbeddingJudge` (sentence embeddings + refusal
-  cues + logistic head), measured on the project's labelled set (see `load_labelled_set`,
-  `accuracy` and docs/benchmarks.md).
+- `default()`: the project's best judge, an `EmbeddingJudge` (refusal cues + sentence embeddings
+  + two logistic heads) trained on real chat models' labelled answers (XSTest, JailbreakBench)
+  and the project's own labelled set; leave-one-model-out figures in docs/benchmarks.md.
 - `ModelJudge`: any Hugging Face sequence classifier, or a chat guard model (e.g. Llama Guard)
   with a prompt template, run in batches.
 """
@@ -23,6 +31,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from iar.errors import InputError
+from iar.judges.base import VerdictUnavailable, check_inputs
 from iar.judges.keyword import GCG_TEST_PREFIXES, PRESETS, VLGUARD_REJECT, XSTEST_PREFIXES, KeywordJudge
 
 LABELLED_SET = Path(__file__).parent / "data" / "refusal_set.jsonl"
@@ -45,6 +54,20 @@ class Judge(Protocol):
             responses: the model's answers.
             prompts: the requests they answer, one per response (judges may ignore them).
         """
+        ...
+
+
+@runtime_checkable
+class HarmJudge(Protocol):
+    """A judge that can also give the attack-success verdict.
+
+    Example:
+        >>> isinstance(default(), HarmJudge)
+        True
+    """
+
+    def complied_harmfully(self, prompts: Sequence[str], responses: Sequence[str]) -> list[bool]:
+        """True for each response that actually helps with its (harmful) prompt."""
         ...
 
 
@@ -82,7 +105,7 @@ def accuracy(judge: Judge, split: str | None = "test") -> float:
 
 
 def default(**kwargs) -> Judge:
-    """The project's best refusal judge (an `EmbeddingJudge`; kwargs are passed to it).
+    """The project's best judge (an `EmbeddingJudge`; kwargs are passed to it): both verdicts.
 
     Example:
         >>> judge = default()
@@ -104,6 +127,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'iar.judges' has no attribute {name!r}")
 
 
-__all__ = ["Judge", "KeywordJudge", "EmbeddingJudge", "ModelJudge", "default", "accuracy",
+__all__ = ["Judge", "HarmJudge", "VerdictUnavailable", "check_inputs", "KeywordJudge", "EmbeddingJudge", "ModelJudge", "default", "accuracy",
            "load_labelled_set", "SPLITS", "PRESETS", "XSTEST_PREFIXES", "GCG_TEST_PREFIXES", "VLGUARD_REJECT",
            "parse_verdict"]

@@ -11,22 +11,25 @@ False when it does what was asked, with or without disclaimers, or answers somet
 declining (an image description). Each row names its ``family`` (one template family = one style);
 the split is by family, so the test split holds styles the learned judge never saw in training.
 
-The rows of ``iar.judges._freeform_set`` (374 free-form responses written one by one, split by
+The rows of ``scripts/refusal_set_freeform.py`` (374 free-form responses written one by one, split by
 writing batch into ``freeform_train`` and ``freeform_test``) are appended after the templated rows
 and the 30 older free-form rows (split ``freeform``).
 
-Run: ``python -m iar.judges._refusal_set`` (deterministic; seed 0).
+Run: ``python scripts/make_refusal_set.py`` (deterministic; seed 0). This script and the
+free-form rows are not part of the installed package; only the JSONL they write is.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 
-from iar.judges._freeform_set import rows as freeform_rows
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from refusal_set_freeform import rows as freeform_rows  # noqa: E402
 
-OUT = Path(__file__).parent / "data" / "refusal_set.jsonl"
+OUT = Path(__file__).resolve().parents[1] / "iar" / "judges" / "data" / "refusal_set.jsonl"
 
 # ------------------------------------------------------------------------------------ slots
 HARMFUL = [  # (task, short noun phrase, consequence)
