@@ -114,6 +114,21 @@ def _fire_out(point: nn.Module, module: nn.Module, args: tuple, output: Any) -> 
     raise _unmirrored(point, module, f"an output of type {type(output).__name__}")
 
 
+def _inert(hooks: dict) -> bool:
+    """Whether every hook in a module's hook dict is one of transformers' output-capturing hooks.
+
+    transformers (5.x, ``utils/output_capturing.py``) installs these once, permanently, on the
+    decoder layers and attention modules the first time a forward is asked for
+    ``output_attentions`` / ``output_hidden_states`` (TransformerLens's ``run_with_cache`` always
+    asks). They return at once unless that forward is collecting outputs, which the twin never
+    asks for, so they must not turn the fast path off.
+    """
+    return all(getattr(fn, "__module__", "") == _CAPTURING for fn in hooks.values())
+
+
+_CAPTURING = "transformers.utils.output_capturing"
+
+
 class PlainRunner:
     """Runs a ``TransformerBridge``'s HF model through plain modules, firing its hook points.
 
@@ -249,7 +264,9 @@ class PlainRunner:
             return False
         if any(getattr(_torch_module, name, None) for name in _GLOBAL_HOOKS):
             return False
-        if any(self._blocking) or any(self._watched):
+        if any(self._blocking):
+            return False
+        if any(self._watched) and not all(_inert(d) for d in self._watched if d):
             return False
         return all(self._capture_only(d) for d in self._shared if d)
 
@@ -285,6 +302,15 @@ class PlainRunner:
             else:
                 handle = twin.register_forward_hook(partial(_fire_out, point))
             self._wired[key] = handle
+
+    def unwire(self) -> None:
+        """Remove every torch hook :meth:`_wire` put on the twins (after a run; rewired on the next).
+
+        Example:
+            >>> runner.unwire()  # doctest: +SKIP
+        """
+        while self._wired:
+            self._wired.popitem()[1].remove()
 
     def __call__(self, inputs_embeds: Tensor, **kwargs: Any) -> Any:
         """Run the plain CausalLM on ``inputs_embeds`` (HF keyword arguments), hooks wired.
