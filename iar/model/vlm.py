@@ -697,8 +697,13 @@ def load(
             ``trust_remote_code``, ``attn_implementation``, quantisation configs, ...).
 
     Returns:
-        A :class:`VLM`. The HF model is changed in place: its backbone layers become bridge
-        components (the numbers it computes do not change).
+        A :class:`VLM`. A model passed in is left as it was (module names, attention
+        implementation, ``save_pretrained``, ``generate``): the bridge wraps a structural copy
+        of it, ``vlm.hf``, which shares every weight tensor (no extra memory; in-place weight
+        edits are seen by both, while modules swapped into the original later, e.g. new PEFT
+        adapters, are not). ``dtype`` / ``device`` convert the model passed in, as
+        ``model.to(...)`` does. ``vlm.hf``'s backbone layers are bridge components: hook the
+        model through :meth:`VLM.hooks` and save the original, not ``vlm.hf``.
 
     Raises:
         UnsupportedModelError: the architecture is not one of ``iar.model.SUPPORTED``.
@@ -740,11 +745,13 @@ def load(
         if _is_path_like(processor):
             processor = loading.load_processor(str(processor), model.config.model_type,
                                                _hub.resolve_pretrained(processor, what="processor"))
-        hf = model
         if isinstance(dtype, torch.dtype):
-            hf = hf.to(dtype)
+            model = model.to(dtype)
         if device is not None:
-            hf = hf.to(device)
+            model = model.to(device)
+        # the bridge rewires modules in place: give it a copy of the module tree (sharing every
+        # tensor), so the caller's model keeps its names, attention, save_pretrained and generate
+        hf = loading.structural_copy(model)
     spec = _archs.spec_for(hf.config)
     if getattr(processor, "tokenizer", None) is None:
         raise InputError("the processor has no tokenizer; pass the model's AutoProcessor.")
