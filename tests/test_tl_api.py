@@ -233,3 +233,42 @@ def test_bridge_run_with_cache_state_does_not_change_vlm_forward():
     assert leftover > 0, "if this fails, upstream stopped leaving hooks: update docs/api/model.md"
     assert vlm._plain and vlm._plain.usable()
     assert torch.equal(after, before)
+
+
+def test_generation_and_run_rows_say_which_path_ran(tmp_path):
+    vlm = iar.load(*tiny_vlm("llava"))
+    batch = vlm.encode(PROMPTS, IMAGES)
+    fast = vlm.generate(batch, max_new_tokens=3)
+    assert (fast.path, fast.attn_implementation) == ("fast", "sdpa")
+    assert vlm.last_path == ("fast", "sdpa")
+    with vlm.hooks(fwd_hooks=[("blocks.0.attn.hook_pattern", lambda p, hook: p)]):
+        bridge = vlm.generate(batch, max_new_tokens=3)  # hook_pattern exists on the bridge only
+    assert (bridge.path, bridge.attn_implementation) == ("bridge", "eager")
+    vlm.fast = False
+    assert vlm.generate(batch, max_new_tokens=3).path == "bridge"
+    assert vlm.generate(batch, max_new_tokens=0).path is None
+    vlm.fast = True
+    bench = iar.benchmarks.jsonl("tests/fixtures/jsonl/own.jsonl")
+    iar.evaluate(vlm, bench, judge=iar.judges.KeywordJudge("xstest"), max_new_tokens=2,
+                 out=tmp_path / "run.jsonl", progress=False)
+    rows = [__import__("json").loads(x) for x in (tmp_path / "run.jsonl").read_text().splitlines()[1:]]
+    assert rows and all((r["path"], r["attn_implementation"]) == ("fast", "sdpa") for r in rows)
+
+
+def test_a_fast_path_that_cannot_be_built_warns_once_with_the_reason():
+    from iar.model import _fast
+
+    vlm = iar.load(*tiny_vlm("llava"))
+    # a real cause the runner refuses: a module whose forward was patched (as accelerate's
+    # offloading does); the plain twin cannot mirror it
+    layer = vlm.bridge.blocks[0].original_component.mlp
+    layer = getattr(layer, "original_component", layer)
+    layer.forward = layer.forward
+    batch = vlm.encode(PROMPTS[:1], IMAGES[:1])
+    with pytest.warns(_fast.FastPathWarning, match="patched forward") as record:
+        with torch.no_grad():
+            vlm.forward(batch)
+            vlm.forward(batch)
+            gen = vlm.generate(batch, max_new_tokens=2)
+    assert len([w for w in record if issubclass(w.category, _fast.FastPathWarning)]) == 1
+    assert gen.path == "bridge" and vlm.last_path == ("bridge", "eager")

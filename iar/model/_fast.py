@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import operator
+import warnings
 from collections import OrderedDict
 from functools import partial
 from typing import Any
@@ -333,8 +334,21 @@ def build(bridge: Any, attn_implementation: str | None) -> PlainRunner | None:
     """
     try:
         return PlainRunner(bridge, attn_implementation or "sdpa")
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError) as err:
+        # Never silently: a TransformerLens internals change would otherwise turn the fast path
+        # off without a trace (issue 15). The caller caches the None, so this warns once a model.
+        warnings.warn(
+            f"iar's fast path is off for this model ({type(err).__name__}: {err}); forward and "
+            "generate run the TransformerLens bridge instead (eager attention, slower; "
+            "Generation.path says 'bridge'). Set vlm.fast = False to silence this.",
+            FastPathWarning,
+            stacklevel=3,
+        )
         return None
 
 
-__all__ = ["PlainRunner", "build"]
+class FastPathWarning(UserWarning):
+    """The fast path (:mod:`iar.model._fast`) could not be built; the bridge runs instead."""
+
+
+__all__ = ["FastPathWarning", "PlainRunner", "build"]

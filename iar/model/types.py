@@ -82,6 +82,11 @@ class Generation:
         texts: ``tokens`` decoded, special tokens skipped.
         scores: with ``output_scores=True``, the raw next-token logits of every step
             (float32 ``[b, vocab]`` each, before temperature), else ``None``.
+        path: which backbone path ran: ``"fast"`` (plain HF modules firing the hook points),
+            ``"bridge"`` (the TransformerLens bridge), ``"mixed"`` (hooks changed mid-way), or
+            ``None`` (no step ran).
+        attn_implementation: the attention it used (``"sdpa"``, ``"eager"``, ...; ``"eager+sdpa"``
+            when mixed).
 
     Example:
         >>> gen = vlm.generate(vlm.encode(["Hi."]), max_new_tokens=4)  # doctest: +SKIP
@@ -92,6 +97,8 @@ class Generation:
     tokens: list[list[int]]
     texts: list[str]
     scores: list[Tensor] | None = field(default=None, repr=False)
+    path: str | None = None
+    attn_implementation: str | None = None
 
     def __len__(self) -> int:
         return len(self.texts)

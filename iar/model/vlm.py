@@ -66,7 +66,9 @@ class VLM:
     or weight processing changes the computation, the backbone is in train mode, or
     ``vlm.fast = False``. Both paths give the same logits up to float rounding (sdpa vs eager
     attention); the fast path spares the bridge's per-module Python (``iar bench steer
-    --bridge`` times both).
+    --bridge`` times both). ``last_path`` is ``(path, attention)`` of the last pass, e.g.
+    ``("fast", "sdpa")`` or ``("bridge", "eager")`` (``Generation.path`` says the same for a
+    generation); a fast path that cannot be built warns once (``FastPathWarning``).
 
     Example:
         >>> import iar
@@ -123,6 +125,9 @@ class VLM:
         self.attn_implementation = attn_implementation or "sdpa"
         self.fast = True
         self._plain: Any = None
+        # (path, attention implementation) of the last backbone pass: ("fast", "sdpa") or
+        # ("bridge", "eager"); None before the first
+        self.last_path: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
         c = self.cfg
@@ -268,8 +273,14 @@ class VLM:
             kwargs["logits_to_keep"] = logits_to_keep
         runner = self._plain_runner()
         if runner is not None and runner.usable():
+            self.last_path = ("fast", self.attn_implementation)
             return runner(embeds, **kwargs).logits
+        self.last_path = ("bridge", self._bridge_attn())
         return self.bridge(embeds, return_type="logits", **kwargs)
+
+    def _bridge_attn(self) -> str:
+        config = getattr(self.bridge.original_model, "config", None)
+        return str(getattr(config, "_attn_implementation", None) or "eager")
 
     def _plain_runner(self, check: bool = False) -> Any:
         """The plain-module fast path (:mod:`iar._fast`), built on first use; None when off.
@@ -617,6 +628,7 @@ class VLM:
         finished = torch.zeros(b, dtype=torch.bool, device=self.device)
         new_tokens: list[Tensor] = []
         all_scores: list[Tensor] = []
+        paths: set[Any] = set()
         embed = self.hf.get_input_embeddings()
         with torch.inference_mode(), contextlib.ExitStack() as cleanup:
             cleanup.callback(self._unwire)
@@ -627,6 +639,7 @@ class VLM:
             for i in range(max_new_tokens):
                 with self._stepping(batch, start, step_embeds.shape[1]):
                     logits = self._run(step_embeds, step_mask, step_pos, cache, logits_to_keep=1)
+                paths.add(self.last_path)
                 scores = logits[:, -1, :].float()
                 if output_scores:
                     all_scores.append(scores.clone())
@@ -663,7 +676,19 @@ class VLM:
             cut = next((j for j, t in enumerate(row) if t in eos_set), len(row))
             tokens.append(row[:cut])
         texts = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
-        return Generation(tokens=tokens, texts=texts, scores=all_scores if output_scores else None)
+        path = attn = None
+        if len(paths) == 1:
+            path, attn = next(iter(paths))
+        elif paths:  # a hook added or removed during generation switched paths
+            path = "mixed"
+            attn = "+".join(sorted({a for _, a in paths}))
+        return Generation(
+            tokens=tokens,
+            texts=texts,
+            scores=all_scores if output_scores else None,
+            path=path,
+            attn_implementation=attn,
+        )
 
 
 # --------------------------------------------------------------------------------------------
