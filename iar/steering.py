@@ -168,8 +168,9 @@ def _scope_mask(vlm: VLM, positions: Any, b: int, p: int, device: torch.device) 
     if step is None:
         raise InputError(
             f"positions={positions if isinstance(positions, str) else 'mask'!r} needs absolute token "
-            "positions, which exist only inside vlm.forward / vlm.generate; run the model through "
-            "those, or use positions='all'."
+            "positions, which exist only inside vlm.forward / vlm.generate / vlm.run_with_cache / "
+            "vlm.run_with_hooks (not vlm.bridge.run_with_cache); run the model through those, or "
+            "use positions='all'."
         )
     batch, start = step.batch, int(step.start)
     if len(batch) != b:
@@ -340,7 +341,8 @@ def steer(
             ``"text"`` (everything but image tokens and padding: prompt text and generated
             tokens), or a bool mask ``[seq]`` / ``[batch, seq]`` over absolute columns of the
             padded batch (columns past its end are not steered). Anything but ``"all"`` needs the
-            model to run through ``vlm.forward`` / ``vlm.generate``.
+            model to run through ``vlm.forward`` / ``vlm.generate`` (or
+            ``vlm.run_with_cache`` / ``vlm.run_with_hooks``, which call ``forward``).
 
     Returns:
         A :class:`SteerHandle`: a context manager; ``.remove()`` takes the hooks off. Steering

@@ -272,3 +272,15 @@ def test_a_fast_path_that_cannot_be_built_warns_once_with_the_reason():
             gen = vlm.generate(batch, max_new_tokens=2)
     assert len([w for w in record if issubclass(w.category, _fast.FastPathWarning)]) == 1
     assert gen.path == "bridge" and vlm.last_path == ("bridge", "eager")
+
+
+def test_backward_hooks_fire_inside_the_hooks_block_and_come_off():
+    vlm = iar.load(*tiny_vlm("llava"))
+    batch = vlm.encode(PROMPTS, IMAGES)
+    before = all_hooks(vlm)
+    grads = []
+    with vlm.hooks(bwd_hooks=[("blocks.1.hook_resid_post", lambda g, hook: grads.append(g.clone()))]):
+        vlm.forward(batch).sum().backward()
+    assert len(grads) == 1 and grads[0].shape == (len(batch), batch.seq_len, vlm.cfg.d_model)
+    assert grads[0].abs().sum() > 0
+    assert all_hooks(vlm) == before

@@ -7,6 +7,9 @@ backbone, so every hook name of TransformerLens (``blocks.{l}.attn.hook_z``,
 runs the vision tower and splices the projected image features into the text embeddings (through
 the HF model's own merge code, so the result is exactly HF's); :meth:`VLM.forward` and
 :meth:`VLM.generate` run the bridge on those embeddings with the right position ids and masks.
+TransformerLens's own entry points take a :class:`Batch` here: :meth:`VLM.run_with_cache`,
+:meth:`VLM.run_with_hooks` and :meth:`VLM.hooks` (use these, not ``vlm.bridge.run_with_cache``,
+which knows nothing of the batch's masks, position ids or steering scopes).
 
     >>> import iar
     >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
