@@ -92,3 +92,22 @@ def test_load_leaves_the_callers_model_usable(arch, tmp_path):
     reloaded = AutoModelForImageTextToText.from_pretrained(tmp_path)
     with torch.no_grad():
         torch.testing.assert_close(reloaded(**inputs).logits, before, rtol=0, atol=1e-6)
+
+
+def test_a_model_with_a_patched_forward_is_wrapped_in_place_with_a_warning():
+    hf, processor = tiny_vlm("llava")
+    mlp = hf.model.language_model.layers[0].mlp
+    mlp.forward = mlp.forward  # bound to the instance, as accelerate's dispatch hooks do
+    with pytest.warns(UserWarning, match="patched forward"):
+        vlm = iar.load(hf, processor)
+    assert vlm.hf is hf
+    ref, _ = tiny_vlm("llava")
+    batch = vlm.encode(PROMPTS, IMAGES)
+    from iar.model._fast import FastPathWarning
+
+    with torch.no_grad(), pytest.warns(FastPathWarning):  # the fast path cannot mirror it either
+        ours = vlm.forward(batch)
+    with torch.no_grad():
+        theirs = ref(**batch.hf_inputs).logits
+    real = batch.attention_mask.bool()
+    assert (ours[real] - theirs[real]).abs().max() < 1e-4

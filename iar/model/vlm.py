@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -780,6 +781,15 @@ def load(
         # the bridge rewires modules in place: give it a copy of the module tree (sharing every
         # tensor), so the caller's model keeps its names, attention, save_pretrained and generate
         hf = loading.structural_copy(model)
+        if hf is None:
+            warnings.warn(
+                f"{type(model).__name__} has modules with a patched forward (accelerate "
+                "offloading or device_map dispatch), which cannot be copied: iar wraps this model "
+                "in place, so its module names change and its save_pretrained fails afterwards. "
+                "To keep your model untouched, let iar load it: iar.load(path, device_map=...).",
+                stacklevel=2,
+            )
+            hf = model
     spec = _archs.spec_for(hf.config)
     if getattr(processor, "tokenizer", None) is None:
         raise InputError("the processor has no tokenizer; pass the model's AutoProcessor.")

@@ -96,6 +96,10 @@ def structural_copy(model: Any) -> Any:
     copy, so configs shared between modules stay shared), and leaves the caller's model as it
     was. Weight edits in place (``weight.data[...] = ...``) are seen by both.
 
+    Returns ``None`` when a module's ``forward`` is patched on the instance (accelerate's
+    offloading / ``device_map`` dispatch hooks, other wrappers): such a forward is bound to the
+    original module, so a copy would run the original's children, not the bridge's.
+
     Example:
         >>> twin = structural_copy(hf)  # doctest: +SKIP
         >>> twin.get_input_embeddings().weight is hf.get_input_embeddings().weight  # doctest: +SKIP
@@ -103,6 +107,8 @@ def structural_copy(model: Any) -> Any:
     """
     from transformers import GenerationConfig, PretrainedConfig
 
+    if any("forward" in m.__dict__ or hasattr(m, "_hf_hook") for m in model.modules()):
+        return None
     memo: dict[int, Any] = {}
     done: dict[int, Any] = {}
 
