@@ -161,6 +161,10 @@ def test_names_filter_positions_and_errors():
         vlm.run_with_cache(batch, names_filter="blocks.0.hook_nothing")
     with pytest.raises(iar.errors.InputError, match="set_use_attn_result"):
         vlm.run_with_cache(batch, names_filter="blocks.0.attn.hook_result")
+    with pytest.raises(iar.errors.InputError, match="not a hook point"):
+        vlm.run_with_hooks(batch, fwd_hooks=[("blocks.0.hook_zz", lambda a, hook: a)])
+    with pytest.raises(iar.errors.InputError, match="pairs"):
+        vlm.run_with_hooks(batch, fwd_hooks=["blocks.0.attn.hook_z"])
     with pytest.raises(iar.errors.InputError, match="batch of one"):
         vlm.run_with_cache(batch, names_filter="blocks.0.attn.hook_z", remove_batch_dim=True)
     one = vlm.encode(PROMPTS[:1], IMAGES[:1])

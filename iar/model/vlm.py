@@ -384,13 +384,41 @@ class VLM:
             >>> len(seen) >= 1
             True
         """
+        fwd_hooks = self._check_hooks(fwd_hooks, "fwd_hooks")
+        bwd_hooks = self._check_hooks(bwd_hooks, "bwd_hooks")
         try:
             with self.bridge.hooks(
-                fwd_hooks=list(fwd_hooks), bwd_hooks=list(bwd_hooks), clear_contexts=clear_contexts
+                fwd_hooks=fwd_hooks, bwd_hooks=bwd_hooks, clear_contexts=clear_contexts
             ):
                 yield self
         finally:
             self._unwire()
+
+    def _check_hooks(self, hooks: Any, what: str) -> list[tuple[Any, Any]]:
+        """``(name or filter, function)`` pairs with names the bridge has, or an :class:`InputError`."""
+        if isinstance(hooks, tuple) and len(hooks) == 2 and isinstance(hooks[0], str):
+            hooks = [hooks]  # one pair given bare
+        out = []
+        hook_dict = self.bridge.hook_dict
+        for item in hooks:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                raise InputError(
+                    f"{what} must be a list of (hook name, function) pairs, got {item!r}; e.g. "
+                    "[('blocks.0.hook_resid_post', fn)]."
+                )
+            name, fn = item
+            if isinstance(name, str) and name not in hook_dict:
+                raise InputError(
+                    f"{name!r} is not a hook point of this model; names look like "
+                    "'blocks.0.attn.hook_z' or 'blocks.0.hook_resid_post' (see vlm.bridge.hook_dict)."
+                )
+            if not (isinstance(name, str) or callable(name)) or not callable(fn):
+                raise InputError(
+                    f"{what}: each pair is (hook name or filter function, hook function), got "
+                    f"({type(name).__name__}, {type(fn).__name__})."
+                )
+            out.append((name, fn))
+        return out
 
     def run_with_hooks(
         self,
