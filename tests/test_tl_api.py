@@ -17,7 +17,7 @@ from iar.testing import ARCHITECTURES, tiny_image, tiny_vlm
 PROMPTS = ["Describe the object.", "What is in this image? Answer in one sentence, please.", "Hi"]
 IMAGES = [tiny_image(0), tiny_image(1), None]
 TOL = 1e-6
-SITES = ("resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out", "z")
+SITES = ("resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out", "z", "q", "k", "v")
 HOOK = {
     "resid_pre": "blocks.{l}.hook_resid_pre",
     "resid_mid": "blocks.{l}.hook_resid_mid",
@@ -25,6 +25,9 @@ HOOK = {
     "attn_out": "blocks.{l}.hook_attn_out",
     "mlp_out": "blocks.{l}.hook_mlp_out",
     "z": "blocks.{l}.attn.hook_z",
+    "q": "blocks.{l}.attn.hook_q",
+    "k": "blocks.{l}.attn.hook_k",
+    "v": "blocks.{l}.attn.hook_v",
     "pattern": "blocks.{l}.attn.hook_pattern",
 }
 
@@ -91,6 +94,9 @@ def capture(ref, batch, n_heads, pattern=False):
             mlp_out.register_forward_hook(post(HOOK["mlp_out"].format(l=l))),
             layer.self_attn.o_proj.register_forward_pre_hook(pre(HOOK["z"].format(l=l), True), with_kwargs=True),
         ]
+        for site in ("q", "k", "v"):  # the projections' outputs, [b, pos, heads * d_head]
+            proj = getattr(layer.self_attn, f"{site}_proj")
+            handles.append(proj.register_forward_hook(post(HOOK[site].format(l=l))))
         if pattern:
             def weights(module, args, output, name=HOOK["pattern"].format(l=l)):
                 out[name] = output[1].detach().clone()
@@ -133,6 +139,8 @@ def test_run_with_cache_equals_a_torch_hook_capture_on_hf(arch, fast):
     real = batch.attention_mask.bool()
     for key in wanted:
         ours, theirs = cache[key], expected[key]
+        if key.endswith(("hook_q", "hook_k", "hook_v")):  # TransformerLens splits the heads
+            ours = ours.reshape(*ours.shape[:2], -1)
         assert ours.shape == theirs.shape, key
         if key.endswith("hook_pattern"):  # [b, h, q, k]; padded query rows are arbitrary
             ours, theirs = ours.transpose(1, 2)[real], theirs.transpose(1, 2)[real]
