@@ -172,6 +172,15 @@ def _pairs(pos_groups: list[int] | None, neg_groups: list[int] | None) -> Tensor
     return torch.tensor(pairs, dtype=torch.long).reshape(-1, 2)
 
 
+def _legacy_config_hash(vlm: Any) -> str | None:
+    """The hash revisions saved before the dtype-free ``config_hash`` carry (None without an HF
+    config): they keep loading on a model loaded as they were fitted."""
+    from iar.model._archs.loading import legacy_config_hash
+
+    config = getattr(getattr(vlm, "hf", None), "config", None)
+    return legacy_config_hash(config) if config is not None else None
+
+
 def config_hash(vlm: Any) -> str:
     """The hash of the model's config that revisions are checked against (``vlm.cfg.config_hash``).
 
@@ -456,7 +465,7 @@ class Revision:
         h = self.meta.get("config_hash")
         if h is not None:
             mine = config_hash(vlm)
-            if mine != h:
+            if mine != h and h != _legacy_config_hash(vlm):
                 raise RevisionError(
                     f"this revision was fitted on {self.meta.get('model')!r} (config hash {h}) but "
                     f"the model has config hash {mine}; refit the revision on this model."

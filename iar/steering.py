@@ -168,8 +168,9 @@ def _scope_mask(vlm: VLM, positions: Any, b: int, p: int, device: torch.device) 
     if step is None:
         raise InputError(
             f"positions={positions if isinstance(positions, str) else 'mask'!r} needs absolute token "
-            "positions, which exist only inside vlm.forward / vlm.generate; run the model through "
-            "those, or use positions='all'."
+            "positions, which exist only inside vlm.forward / vlm.generate / vlm.run_with_cache / "
+            "vlm.run_with_hooks (not vlm.bridge.run_with_cache); run the model through those, or "
+            "use positions='all'."
         )
     batch, start = step.batch, int(step.start)
     if len(batch) != b:
@@ -353,7 +354,8 @@ def steer(
             ``"text"`` (everything but image tokens and padding: prompt text and generated
             tokens), or a bool mask ``[seq]`` / ``[batch, seq]`` over absolute columns of the
             padded batch (columns past its end are not steered). Anything but ``"all"`` needs the
-            model to run through ``vlm.forward`` / ``vlm.generate``.
+            model to run through ``vlm.forward`` / ``vlm.generate`` (or
+            ``vlm.run_with_cache`` / ``vlm.run_with_hooks``, which call ``forward``).
         when: an :class:`iar.Condition`: steer only the prompts it fires on (gate mode), or with
             alpha scaled by its strength (graded mode), decided per prompt from the prompt's
             activations at the condition's site while the prompt is run. Sites that fire after

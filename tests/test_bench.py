@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import iar
-from iar.cli import bench_gen, bench_measure, bench_models
+from iar.cli import bench_gen, bench_measure, bench_models, bench_text
 from iar.cli import main
 
 
@@ -30,7 +30,7 @@ def test_quick_prints_one_json_line_per_bench_with_the_issue_keys(quick_run):
     results, code, lines = quick_run
     assert code == 0
     assert len(lines) == 3 and list(results) == ["probes", "steer", "record"]
-    for name, keys in bench_gen.KEYS.items():
+    for name, keys in bench_text.KEYS.items():
         for key in keys:
             value = results[name][key]
             assert isinstance(value, float) and math.isfinite(value), (name, key, value)

@@ -18,13 +18,20 @@ PROMPTS = [
 IMAGES = [tiny_image(0), tiny_image(1), None]
 
 
-@pytest.fixture(scope="module", params=ARCHITECTURES)
+PATHS = [(arch, fast) for arch in ARCHITECTURES for fast in (True, False)]
+
+
+@pytest.fixture(scope="module", params=PATHS, ids=[f"{a}-{'fast' if f else 'bridge'}" for a, f in PATHS])
 def run(request):
-    """vlm, untouched HF twin, the padded batch and the greedy generation with scores."""
-    vlm = iar.load(*tiny_vlm(request.param))
-    ref, _ = tiny_vlm(request.param)
+    """vlm (on the fast path or the bridge), untouched HF twin, the padded batch and the greedy
+    generation with scores."""
+    arch, fast = request.param
+    vlm = iar.load(*tiny_vlm(arch))
+    vlm.fast = fast
+    ref, _ = tiny_vlm(arch)
     batch = vlm.encode(PROMPTS, IMAGES)
     gen = vlm.generate(batch, max_new_tokens=N_NEW, output_scores=True)
+    assert gen.path == ("fast" if fast else "bridge"), "the path under test must be the one that ran"
     return vlm, ref, batch, gen
 
 

@@ -19,11 +19,17 @@ PROMPTS = [
 IMAGES = [tiny_image(0), tiny_image(1), None]
 
 
-@pytest.fixture(scope="module", params=ARCHITECTURES)
+PATHS = [(arch, fast) for arch in ARCHITECTURES for fast in (True, False)]
+
+
+@pytest.fixture(scope="module", params=PATHS, ids=[f"{a}-{'fast' if f else 'bridge'}" for a, f in PATHS])
 def pair(request):
-    """(vlm, ref): the wrapped model and an untouched HF twin with the same weights."""
-    vlm = iar.load(*tiny_vlm(request.param, seed=0))
-    ref, _ = tiny_vlm(request.param, seed=0)
+    """(vlm, ref): the wrapped model (on the fast path or the bridge) and an untouched HF twin
+    with the same weights."""
+    arch, fast = request.param
+    vlm = iar.load(*tiny_vlm(arch, seed=0))
+    vlm.fast = fast
+    ref, _ = tiny_vlm(arch, seed=0)
     return vlm, ref
 
 
@@ -45,6 +51,7 @@ def test_forward_equals_hf(pair, image):
     batch = vlm.encode([PROMPTS[0]], [image])
     with torch.no_grad():
         ours = vlm.forward(batch)
+    assert vlm.last_path[0] == ("fast" if vlm.fast else "bridge")
     assert ours.shape == (1, batch.seq_len, vlm.cfg.d_vocab)
     assert max_diff(ours, hf_logits(ref, batch)) < TOL
     # HF left to derive its own positions (Qwen2.5-VL: its own 3-D rope ids) agrees too
@@ -147,8 +154,10 @@ def test_cfg_describes_the_backbone(pair):
     assert len(cfg.config_hash) == 16
 
 
-def test_gemma3_image_tokens_attend_both_ways():
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "bridge"])
+def test_gemma3_image_tokens_attend_both_ways(fast):
     vlm = iar.load(*tiny_vlm("gemma3"))
+    vlm.fast = fast
     batch = vlm.encode([PROMPTS[0]], [tiny_image(0)])
     causal_only = iar.Batch(**{**batch.__dict__, "hf_inputs": {**batch.hf_inputs, "token_type_ids": None}})
     first_image = int(batch.image_positions[0].nonzero()[0])

@@ -24,7 +24,7 @@ from torch import Tensor
 
 from iar import _io
 from iar._sites import site_tensor
-from iar.errors import DependencyError, InputError, ShapeError, SiteError
+from iar.errors import DependencyError, InputError, ShapeError
 
 # One line: the message is complete wherever it is cut at the first line break (a notebook's
 # `str(err).splitlines()[0]` used to print "... Install both with:" and nothing after it).

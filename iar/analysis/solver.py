@@ -19,7 +19,7 @@ from jaxtyping import Float
 from torch import Tensor
 
 from iar._threads import torch_threads
-from iar.errors import InputError, ShapeError
+from iar.errors import InputError
 
 def _single_threaded(device: torch.device):
     """Run small batched LAPACK calls (Cholesky) single-threaded on CPU: with more threads they

@@ -39,7 +39,7 @@ from iar.cli.bench_measure import (
     ratio,
 )
 from iar.cli.bench_models import Shape, build_models, parse_shape
-from iar.cli.bench_text import KEYS, format_record, format_steer
+from iar.cli.bench_text import format_record, format_steer
 from iar.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover - torch is imported where it is used, so

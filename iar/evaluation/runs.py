@@ -362,7 +362,8 @@ def _run_chunk(vlm: Any, chunk: Sequence[Item], judge: Any, max_new_tokens: int,
                      "has_image": it.has_image, "response": text, "refused": bool(ref),
                      "harmful": harmful.pop() if it.kind == "harmful" else None,
                      "score": round(float(sc), 6), "tokens": len(toks), "seconds": round(seconds, 6),
-                     "pred": pred,
+                     "pred": pred, "path": getattr(gen, "path", None),
+                     "attn_implementation": getattr(gen, "attn_implementation", None),
                      "correct": (pred == it.answer) if it.choices and it.answer is not None else None,
                      "steered": st})
     return rows

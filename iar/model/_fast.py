@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import operator
+import warnings
 from collections import OrderedDict
 from functools import partial
 from typing import Any
@@ -112,6 +113,21 @@ def _fire_out(point: nn.Module, module: nn.Module, args: tuple, output: Any) -> 
     if isinstance(output, tuple) and output and isinstance(output[0], Tensor):
         return (point(output[0]), *output[1:])
     raise _unmirrored(point, module, f"an output of type {type(output).__name__}")
+
+
+def _inert(hooks: dict) -> bool:
+    """Whether every hook in a module's hook dict is one of transformers' output-capturing hooks.
+
+    transformers (5.x, ``utils/output_capturing.py``) installs these once, permanently, on the
+    decoder layers and attention modules the first time a forward is asked for
+    ``output_attentions`` / ``output_hidden_states`` (TransformerLens's ``run_with_cache`` always
+    asks). They return at once unless that forward is collecting outputs, which the twin never
+    asks for, so they must not turn the fast path off.
+    """
+    return all(getattr(fn, "__module__", "") == _CAPTURING for fn in hooks.values())
+
+
+_CAPTURING = "transformers.utils.output_capturing"
 
 
 class PlainRunner:
@@ -249,7 +265,9 @@ class PlainRunner:
             return False
         if any(getattr(_torch_module, name, None) for name in _GLOBAL_HOOKS):
             return False
-        if any(self._blocking) or any(self._watched):
+        if any(self._blocking):
+            return False
+        if any(self._watched) and not all(_inert(d) for d in self._watched if d):
             return False
         return all(self._capture_only(d) for d in self._shared if d)
 
@@ -286,6 +304,15 @@ class PlainRunner:
                 handle = twin.register_forward_hook(partial(_fire_out, point))
             self._wired[key] = handle
 
+    def unwire(self) -> None:
+        """Remove every torch hook :meth:`_wire` put on the twins (after a run; rewired on the next).
+
+        Example:
+            >>> runner.unwire()  # doctest: +SKIP
+        """
+        while self._wired:
+            self._wired.popitem()[1].remove()
+
     def __call__(self, inputs_embeds: Tensor, **kwargs: Any) -> Any:
         """Run the plain CausalLM on ``inputs_embeds`` (HF keyword arguments), hooks wired.
 
@@ -307,8 +334,21 @@ def build(bridge: Any, attn_implementation: str | None) -> PlainRunner | None:
     """
     try:
         return PlainRunner(bridge, attn_implementation or "sdpa")
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError) as err:
+        # Never silently: a TransformerLens internals change would otherwise turn the fast path
+        # off without a trace (issue 15). The caller caches the None, so this warns once a model.
+        warnings.warn(
+            f"iar's fast path is off for this model ({type(err).__name__}: {err}); forward and "
+            "generate run the TransformerLens bridge instead (eager attention, slower; "
+            "Generation.path says 'bridge'). Set vlm.fast = False to silence this.",
+            FastPathWarning,
+            stacklevel=3,
+        )
         return None
 
 
-__all__ = ["PlainRunner", "build"]
+class FastPathWarning(UserWarning):
+    """The fast path (:mod:`iar.model._fast`) could not be built; the bridge runs instead."""
+
+
+__all__ = ["FastPathWarning", "PlainRunner", "build"]

@@ -85,6 +85,11 @@ class Generation:
         steered: what conditional steering (``iar.steer(..., when=condition)``) decided for each
             prompt: a bool (gate mode) or a strength in [0, 1] (graded mode) per prompt; a tuple
             per prompt when several conditional steers are active; ``None`` without one.
+        path: which backbone path ran: ``"fast"`` (plain HF modules firing the hook points),
+            ``"bridge"`` (the TransformerLens bridge), ``"mixed"`` (hooks changed mid-way), or
+            ``None`` (no step ran).
+        attn_implementation: the attention it used (``"sdpa"``, ``"eager"``, ...; ``"eager+sdpa"``
+            when mixed).
 
     Example:
         >>> gen = vlm.generate(vlm.encode(["Hi."]), max_new_tokens=4)  # doctest: +SKIP
@@ -96,6 +101,8 @@ class Generation:
     texts: list[str]
     scores: list[Tensor] | None = field(default=None, repr=False)
     steered: list[Any] | None = None
+    path: str | None = None
+    attn_implementation: str | None = None
 
     def __len__(self) -> int:
         return len(self.texts)

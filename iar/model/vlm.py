@@ -7,6 +7,8 @@ backbone, so every hook name of TransformerLens (``blocks.{l}.attn.hook_z``,
 runs the vision tower and splices the projected image features into the text embeddings (through
 the HF model's own merge code, so the result is exactly HF's); :meth:`VLM.forward` and
 :meth:`VLM.generate` run the bridge on those embeddings with the right position ids and masks.
+TransformerLens's own entry points take a :class:`Batch` here (:mod:`iar.model.tl_api`: use
+``vlm.run_with_cache`` / ``run_with_hooks`` / ``hooks``, not ``vlm.bridge.run_with_cache``).
 
     >>> import iar
     >>> vlm = iar.load(*iar.testing.tiny_vlm("llava"))
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -33,6 +36,7 @@ from iar.errors import InputError
 from iar.model import _archs
 from iar.model._archs import loading
 from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample
+from iar.model.tl_api import TransformerLensAPI
 from iar.model.types import Batch, Generation, ModelConfig, Step
 
 SUPPORTED = tuple(_archs.SPECS)
@@ -46,7 +50,7 @@ class _Spliced(Exception):
 # the model
 
 
-class VLM:
+class VLM(TransformerLensAPI):
     """A vision-language model whose language backbone runs as a TransformerLens bridge.
 
     Build it with :func:`load`. Public attributes: ``bridge`` (the ``TransformerBridge``),
@@ -66,7 +70,9 @@ class VLM:
     or weight processing changes the computation, the backbone is in train mode, or
     ``vlm.fast = False``. Both paths give the same logits up to float rounding (sdpa vs eager
     attention); the fast path spares the bridge's per-module Python (``iar bench steer
-    --bridge`` times both).
+    --bridge`` times both). ``last_path`` is ``(path, attention)`` of the last pass, e.g.
+    ``("fast", "sdpa")`` or ``("bridge", "eager")`` (``Generation.path`` says the same for a
+    generation); a fast path that cannot be built warns once (``FastPathWarning``).
 
     Example:
         >>> import iar
@@ -124,6 +130,9 @@ class VLM:
         self.fast = True
         self._plain: Any = None
         self._decisions: dict[int, Tensor] | None = None
+        # (path, attention implementation) of the last backbone pass: ("fast", "sdpa") or
+        # ("bridge", "eager"); None before the first
+        self.last_path: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
         c = self.cfg
@@ -255,9 +264,7 @@ class VLM:
         if not notes:
             return None
         cols = [n.cpu().tolist() for n in notes]
-        if len(cols) == 1:
-            return cols[0]
-        return [tuple(c[i] for c in cols) for i in range(b)]
+        return cols[0] if len(cols) == 1 else [tuple(c[i] for c in cols) for i in range(b)]
 
     # ---- run ------------------------------------------------------------------------------
 
@@ -278,18 +285,22 @@ class VLM:
         cache: Any = None,
         logits_to_keep: int = 0,
     ) -> Tensor:
-        kwargs: dict[str, Any] = dict(attention_mask=attention_mask, position_ids=position_ids)
+        kwargs: dict[str, Any] = dict(attention_mask=attention_mask, position_ids=position_ids,
+                                      use_cache=cache is not None)
         if cache is not None:
             kwargs["past_key_values"] = cache
-            kwargs["use_cache"] = True
-        else:
-            kwargs["use_cache"] = False
         if logits_to_keep:
             kwargs["logits_to_keep"] = logits_to_keep
         runner = self._plain_runner()
         if runner is not None and runner.usable():
+            self.last_path = ("fast", self.attn_implementation)
             return runner(embeds, **kwargs).logits
+        self.last_path = ("bridge", self._bridge_attn())
         return self.bridge(embeds, return_type="logits", **kwargs)
+
+    def _bridge_attn(self) -> str:
+        config = getattr(self.bridge.original_model, "config", None)
+        return str(getattr(config, "_attn_implementation", None) or "eager")
 
     def _plain_runner(self, check: bool = False) -> Any:
         """The plain-module fast path (:mod:`iar._fast`), built on first use; None when off.
@@ -305,6 +316,11 @@ class VLM:
 
             self._plain = _fast.build(self.bridge, self.attn_implementation) or False
         return self._plain or None
+
+    def _unwire(self) -> None:
+        """Take the fast path's torch hooks off its plain modules (they go back on when needed)."""
+        if self._plain:
+            self._plain.unwire()
 
     def _prompt_mask(self, batch: Batch, cache: Any = None) -> Any:
         return _archs.prompt_mask(
@@ -334,13 +350,16 @@ class VLM:
         """
         _check_batch(batch)
         self._plain_runner(check=True)
-        with self._stepping(batch, 0, batch.seq_len):
-            return self._run(
-                batch.embeds,
-                self._prompt_mask(batch),
-                batch.position_ids,
-                logits_to_keep=1 if last_only else 0,
-            )
+        try:
+            with self._stepping(batch, 0, batch.seq_len):
+                return self._run(
+                    batch.embeds,
+                    self._prompt_mask(batch),
+                    batch.position_ids,
+                    logits_to_keep=1 if last_only else 0,
+                )
+        finally:
+            self._unwire()
 
     # ---- generate -------------------------------------------------------------------------
 
@@ -408,9 +427,11 @@ class VLM:
         finished = torch.zeros(b, dtype=torch.bool, device=self.device)
         new_tokens: list[Tensor] = []
         all_scores: list[Tensor] = []
+        paths: set[Any] = set()
         embed = self.hf.get_input_embeddings()
         outer_decisions, self._decisions = self._decisions, {}
-        with torch.inference_mode():
+        with torch.inference_mode(), contextlib.ExitStack() as cleanup:
+            cleanup.callback(self._unwire)
             step_embeds, step_pos, start = embeds, pos, 0
             step_mask = _archs.prompt_mask(
                 self.hf, self.spec, embeds, mask, pos, token_types, cache
@@ -418,6 +439,7 @@ class VLM:
             for i in range(max_new_tokens):
                 with self._stepping(batch, start, step_embeds.shape[1]):
                     logits = self._run(step_embeds, step_mask, step_pos, cache, logits_to_keep=1)
+                paths.add(self.last_path)
                 scores = logits[:, -1, :].float()
                 if output_scores:
                     all_scores.append(scores.clone())
@@ -455,8 +477,20 @@ class VLM:
             tokens.append(row[:cut])
         texts = self.tokenizer.batch_decode(tokens, skip_special_tokens=True)
         steered, self._decisions = self._steered(b), outer_decisions
-        return Generation(tokens=tokens, texts=texts, scores=all_scores if output_scores else None,
-                          steered=steered)
+        path = attn = None
+        if len(paths) == 1:
+            path, attn = next(iter(paths))
+        elif paths:  # a hook added or removed during generation switched paths
+            path = "mixed"
+            attn = "+".join(sorted({a for _, a in paths}))
+        return Generation(
+            tokens=tokens,
+            texts=texts,
+            scores=all_scores if output_scores else None,
+            steered=steered,
+            path=path,
+            attn_implementation=attn,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -490,8 +524,13 @@ def load(
             ``trust_remote_code``, ``attn_implementation``, quantisation configs, ...).
 
     Returns:
-        A :class:`VLM`. The HF model is changed in place: its backbone layers become bridge
-        components (the numbers it computes do not change).
+        A :class:`VLM`. A model passed in is left as it was (module names, attention
+        implementation, ``save_pretrained``, ``generate``): the bridge wraps a structural copy
+        of it, ``vlm.hf``, which shares every weight tensor (no extra memory; in-place weight
+        edits are seen by both, while modules swapped into the original later, e.g. new PEFT
+        adapters, are not). ``dtype`` / ``device`` convert the model passed in, as
+        ``model.to(...)`` does. ``vlm.hf``'s backbone layers are bridge components: hook the
+        model through :meth:`VLM.hooks` and save the original, not ``vlm.hf``.
 
     Raises:
         UnsupportedModelError: the architecture is not one of ``iar.model.SUPPORTED``.
@@ -533,11 +572,22 @@ def load(
         if _is_path_like(processor):
             processor = loading.load_processor(str(processor), model.config.model_type,
                                                _hub.resolve_pretrained(processor, what="processor"))
-        hf = model
         if isinstance(dtype, torch.dtype):
-            hf = hf.to(dtype)
+            model = model.to(dtype)
         if device is not None:
-            hf = hf.to(device)
+            model = model.to(device)
+        # the bridge rewires modules in place: give it a copy of the module tree (sharing every
+        # tensor), so the caller's model keeps its names, attention, save_pretrained and generate
+        hf = loading.structural_copy(model)
+        if hf is None:
+            warnings.warn(
+                f"{type(model).__name__} has modules with a patched forward (accelerate "
+                "offloading or device_map dispatch), which cannot be copied: iar wraps this model "
+                "in place, so its module names change and its save_pretrained fails afterwards. "
+                "To keep your model untouched, let iar load it: iar.load(path, device_map=...).",
+                stacklevel=2,
+            )
+            hf = model
     spec = _archs.spec_for(hf.config)
     if getattr(processor, "tokenizer", None) is None:
         raise InputError("the processor has no tokenizer; pass the model's AutoProcessor.")

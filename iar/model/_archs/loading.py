@@ -27,19 +27,127 @@ from iar.errors import DependencyError
 _HUB_KWARGS = ("revision", "trust_remote_code", "token", "cache_dir", "local_files_only")
 
 
+# Keys of an HF config that say how or where a model was loaded, not what it computes: left out
+# of config_hash at every level (top config, text_config, vision_config, ...).
+_NOT_IDENTITY = frozenset({
+    "_name_or_path",
+    "name_or_path",
+    "_commit_hash",
+    "transformers_version",
+    "dtype",
+    "torch_dtype",
+    "_attn_implementation",
+    "_attn_implementation_autoset",
+    "attn_implementation",
+    "_attn_implementation_internal",
+})
+
+
+def _identity(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _identity(v) for k, v in value.items() if k not in _NOT_IDENTITY}
+    if isinstance(value, (list, tuple)):
+        return [_identity(v) for v in value]
+    return value
+
+
 def config_hash(config: Any) -> str:
-    """A short hash of an HF config (paths, versions and dtype left out).
+    """A short hash of what an HF config computes: the same weights' config hashes the same.
+
+    Paths, versions, dtypes and the attention implementation are left out at every level of the
+    config (``text_config.dtype``, ``vision_config._name_or_path``, ...), so a revision fitted on
+    a float32 load is accepted by a bfloat16 or float16 load of the same folder, or by the model
+    built in memory.
 
     Example:
         >>> from transformers import LlavaConfig
         >>> len(config_hash(LlavaConfig()))
         16
+        >>> config_hash(LlavaConfig(text_config={"dtype": "bfloat16"})) == config_hash(LlavaConfig())
+        True
+    """
+    blob = json.dumps(_identity(config.to_dict()), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def legacy_config_hash(config: Any) -> str:
+    """``config_hash`` as iar computed it before it ignored dtypes and paths at every level (only
+    the top-level path, version and dtype were left out). Artifacts saved then carry this hash: a
+    model loaded as theirs was (same dtype) still accepts them.
+
+    Example:
+        >>> from transformers import LlavaConfig
+        >>> legacy_config_hash(LlavaConfig()) != config_hash(LlavaConfig())
+        True
     """
     d = config.to_dict()
     for k in ("_name_or_path", "transformers_version", "_attn_implementation_autoset", "dtype", "torch_dtype"):
         d.pop(k, None)
-    blob = json.dumps(d, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+_HOOK_DICTS = (
+    "_forward_hooks",
+    "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called",
+    "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs",
+    "_backward_hooks",
+    "_backward_pre_hooks",
+    "_state_dict_hooks",
+    "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
+
+
+def structural_copy(model: Any) -> Any:
+    """A new module tree over the same parameter and buffer tensors, for the bridge to rewire.
+
+    ``TransformerBridge`` wraps the modules it is given in place: built on the caller's own HF
+    model it would rename that model's modules (``layers.0._original_component...``), force eager
+    attention on its config and break its ``save_pretrained`` ("shared tensors"). This copies
+    every module object (its parameter, buffer, submodule and hook dicts copied; the tensors,
+    tied weights included, shared, so no weight memory is added) and every config (one deep
+    copy, so configs shared between modules stay shared), and leaves the caller's model as it
+    was. Weight edits in place (``weight.data[...] = ...``) are seen by both.
+
+    Returns ``None`` when a module's ``forward`` is patched on the instance (accelerate's
+    offloading / ``device_map`` dispatch hooks, other wrappers): such a forward is bound to the
+    original module, so a copy would run the original's children, not the bridge's.
+
+    Example:
+        >>> twin = structural_copy(hf)  # doctest: +SKIP
+        >>> twin.get_input_embeddings().weight is hf.get_input_embeddings().weight  # doctest: +SKIP
+        True
+    """
+    from transformers import GenerationConfig, PretrainedConfig
+
+    if any("forward" in m.__dict__ or hasattr(m, "_hf_hook") for m in model.modules()):
+        return None
+    memo: dict[int, Any] = {}
+    done: dict[int, Any] = {}
+
+    def clone(module: Any) -> Any:
+        if id(module) in done:
+            return done[id(module)]
+        twin = module.__class__.__new__(module.__class__)
+        done[id(module)] = twin
+        state = dict(module.__dict__)
+        state["_parameters"] = dict(module._parameters)
+        state["_buffers"] = dict(module._buffers)
+        state["_non_persistent_buffers_set"] = set(module._non_persistent_buffers_set)
+        for name in _HOOK_DICTS:
+            if name in state:
+                state[name] = type(state[name])(state[name])
+        state["_modules"] = {k: (None if c is None else clone(c)) for k, c in module._modules.items()}
+        for k, v in list(state.items()):
+            if isinstance(v, (PretrainedConfig, GenerationConfig)):
+                state[k] = copy.deepcopy(v, memo)
+        twin.__dict__ = state
+        return twin
+
+    return clone(model)
 
 
 def from_pretrained(
