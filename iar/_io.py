@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from iar.errors import ArtifactError
+from iar.errors import ArtifactError, InputError
 
 VERSION = 2
 
@@ -204,6 +204,10 @@ def save_artifact(
     """
     from safetensors.torch import save_file
 
+    if Path(path).is_dir():
+        name = kind.rpartition(".")[2].lower() + ".safetensors"
+        raise InputError(f"{str(path)!r} is a folder; save to a file inside it, e.g. "
+                         f"{str(Path(path) / name)!r}.")
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     blob = json.dumps({**jsonable(dict(header)), "format": kind, "version": VERSION}, sort_keys=True)
     metadata = {"iar": blob, "sha256": digest(blob, tensors)}

@@ -158,7 +158,7 @@ CASES: list[Case] = [
          lambda ctx: iar.Revision.fit(torch.ones(4, 2, 4, 16), torch.zeros(0, 2, 4, 16),
                                       probe=False)),
     Case("fit-same-sides", "Revision.fit", "the same activations on both sides", InputError,
-         r"positive and negative activations are identical", "silent",
+         r"same mean at every head: there is no direction", "silent",
          lambda ctx: iar.Revision.fit(torch.ones(4, 2, 4, 16), torch.ones(4, 2, 4, 16),
                                       probe=False)),
     Case("fit-too-few-for-probe", "Revision.fit", "one sample per side with the probe on",

@@ -32,7 +32,8 @@ from iar import _hub
 from iar.errors import InputError
 from iar.model import _archs
 from iar.model._archs import loading
-from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample
+from iar.model._inputs import (_check_batch, _check_inputs, _response_mask, _sample, check_device,
+                               check_dtype)
 from iar.model.types import Batch, Generation, ModelConfig, Step
 
 SUPPORTED = tuple(_archs.SPECS)
@@ -482,8 +483,7 @@ def load(
         >>> vlm.cfg.model_type
         'llava'
     """
-    if isinstance(dtype, str) and dtype != "auto":
-        dtype = getattr(torch, dtype)
+    dtype, device = check_dtype(dtype), check_device(device)
     if _is_path_like(model):
         if processor is not None and _is_path_like(processor):
             processor = str(processor)
