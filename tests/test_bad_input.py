@@ -188,8 +188,12 @@ CASES: list[Case] = [
          None, r"KeyboardInterrupt", "clear", _interrupted_write),
     # ---- iar.steer
     Case("steer-huge-alpha", "iar.steer", "alpha=1e30", InputError,
-         r"alpha=1e\+30 .*overflows float32.*alpha on the scale of", "silent",
+         r"alpha=1e\+30 .*overflows float32.*alpha on the scale of 1-10", "silent",
          lambda ctx: _steer_generate(ctx, heads=4, alpha=1e30)),
+    Case("steer-huge-alpha-fp16", "iar.steer", "alpha=1e8 on a float16 model", InputError,
+         r"alpha=1e\+08 .*overflows float16", "silent",
+         lambda ctx: iar.steer(iar.load(*tiny_vlm("llava"), dtype="float16"), ctx.rev, heads=4,
+                               alpha=1e8)),
     Case("steer-nan-alpha", "iar.steer", "alpha=nan", InputError, r"alpha must be finite", "clear",
          lambda ctx: _steer_generate(ctx, heads=4, alpha=math.nan)),
     Case("steer-alpha-shape", "iar.steer", "an alpha tensor of the wrong shape", InputError,
