@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,20 @@ from iar.testing import tiny_image, tiny_vlm
 
 FIX = Path(__file__).parent / "fixtures"
 OWN = FIX / "jsonl" / "own.jsonl"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
+
+
+def _load_table_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "errors_table", Path(__file__).resolve().parents[1] / "scripts" / "errors_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_table = _load_table_script()
 
 
 @dataclass(frozen=True)
@@ -273,7 +288,7 @@ CASES: list[Case] = [
     Case("cli-alpha-nan", "iar eval", "--alpha nan", None, r"alpha must be finite", "silent",
          _cli(*_eval_argv("--alpha", "nan", "--revision", "{tmp}/rev.safetensors", "--heads", "2")),
          setup=lambda ctx: _write(ctx.tmp / "rev.safetensors", ctx.rev_bytes)),
-    Case("cli-limit-0", "iar eval", "--limit 0", None, r"limit=0 selects no items", "silent",
+    Case("cli-limit-0", "iar eval", "--limit 0", None, r"--limit 0 selects no items.*leave it out", "silent",
          _cli(*_eval_argv("--limit", "0"))),
     Case("cli-positions", "iar eval", "--positions middle", None, r"positions must be one of",
          "silent", _cli(*_eval_argv("--positions", "middle", "--revision", "{tmp}/rev.safetensors",
@@ -363,6 +378,15 @@ def test_bad_input(case, ctx0, request, tmp_path):
         assert info.traceback[-1].path.parts[-2:] != ("torch", "nn")
     assert re.search(case.message, message, flags=re.S), message
     assert _files(tmp_path) == before  # nothing new, nothing half-written, nothing changed
+    if case.entry == "iar eval":
+        message = message.strip().partition("iar eval: error: ")[2]
+    shown = _table.normalize(message, str(tmp_path))
+    if os.environ.get("IAR_ERRORS_OUT"):  # scripts/errors_table.py collects the messages
+        Path(os.environ["IAR_ERRORS_OUT"], f"{case.id}.json").write_text(
+            json.dumps({"message": shown}))
+    else:  # the table in docs/errors.md shows exactly this message
+        assert _table.row_messages(DOC.read_text()).get(case.id) == _table._cell(shown), (
+            "docs/errors.md is out of date: run PYTHONPATH=. python scripts/errors_table.py")
 
 
 def test_cases_are_many_and_distinct():
@@ -374,12 +398,8 @@ def test_cases_are_many_and_distinct():
 
 
 def test_docs_table_is_current():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "errors_table", Path(__file__).resolve().parents[1] / "scripts" / "errors_table.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    doc = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
-    assert doc.read_text() == module.render(CASES), (
-        "docs/errors.md is out of date: run python scripts/errors_table.py")
+    """The table lists exactly `CASES` (the messages are checked case by case above)."""
+    doc = DOC.read_text()
+    assert doc == _table.render(CASES, {k: v.replace("\\|", "|")
+                                        for k, v in _table.row_messages(doc).items()}), (
+        "docs/errors.md is out of date: run PYTHONPATH=. python scripts/errors_table.py")

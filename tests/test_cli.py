@@ -141,3 +141,22 @@ def test_eval_resume_with_another_revision_names_no_resume(tmp_path, capsys):
     meta = json.loads(out.read_text().splitlines()[0])["_meta"]
     assert meta["steer"]["revision"]["sha256"] != json.loads(before.splitlines()[0])["_meta"][
         "steer"]["revision"]["sha256"]
+
+
+def test_eval_alpha_nan_leaves_nothing_that_blocks_the_corrected_command(tmp_path, capsys):
+    import iar
+
+    vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    rev = iar.Revision(directions=torch.nn.functional.normalize(
+        torch.ones(vlm.cfg.n_layers, vlm.cfg.d_model), dim=-1),
+        sigma=torch.ones(vlm.cfg.n_layers), level="layer")
+    rev_path = rev.save(tmp_path / "rev.safetensors")
+    out = tmp_path / "runs" / "run.jsonl"
+    argv = ["eval", "--model", "tiny:llava", "--benchmark", "jsonl", "--data",
+            str(FIX / "jsonl" / "own.jsonl"), "--revision", str(rev_path), "--layers", "0",
+            "--judge", "keyword:gcg", "--max-new-tokens", "2", "--quiet", "--out", str(out)]
+    assert main([*argv, "--alpha", "nan"]) == 2
+    assert "alpha must be finite" in capsys.readouterr().err
+    assert not out.exists() and not out.with_suffix(".summary.json").exists()
+    assert main([*argv, "--alpha", "4"]) == 0  # the corrected command just runs
+    assert len(out.read_text().splitlines()) == 4

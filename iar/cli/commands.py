@@ -103,6 +103,9 @@ def _steer_args(args: argparse.Namespace) -> dict[str, Any] | None:
 def _run_eval(args: argparse.Namespace) -> int:
     import iar
 
+    if args.limit is not None and args.limit < 1:  # before any model is loaded
+        raise InputError(f"--limit {args.limit} selects no items; pass --limit N with N >= 1, or "
+                         "leave it out for all items.")
     bench = _load_benchmark(args)
     judge = _make_judge(args.judge)
     steer = _steer_args(args)
