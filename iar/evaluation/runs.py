@@ -261,6 +261,7 @@ def steer_config(steer: dict[str, Any] | None) -> Any:
     config steer identically.
 
     Example:
+        >>> import iar, torch
         >>> rev = iar.Revision(torch.ones(2, 4), torch.ones(2), level="layer")
         >>> cfg = steer_config(dict(revision=rev, layers=[0], alpha=torch.ones(100)))
         >>> cfg["revision"]["shape"], cfg["alpha"]["shape"], len(cfg["alpha"]["sha256"])
