@@ -66,9 +66,9 @@ def row_messages(doc: str) -> dict[str, str]:
     return out
 
 
-def render(cases: list[Any], messages: dict[str, str]) -> str:
-    """The page for ``cases`` (the ``CASES`` of tests/test_bad_input.py), with the message each
-    got (case id -> :func:`normalize` d message)."""
+def render(cases: list[Any], elsewhere: list[tuple[str, str, str]], messages: dict[str, str]) -> str:
+    """The page for ``cases`` and ``elsewhere`` (``CASES`` and ``ELSEWHERE`` of
+    tests/test_bad_input.py), with the message each case got (case id -> normalized message)."""
     counts = Counter(c.before for c in cases)
     lines = [HEADER, f"{len(cases)} cases; before the sweep: {counts['traceback']} tracebacks, "
                      f"{counts['silent']} silent, {counts['clear']} already clear.", "",
@@ -83,15 +83,18 @@ def render(cases: list[Any], messages: dict[str, str]) -> str:
             error = f"`{c.error.__name__}`"
         lines.append(f"| {i} | `{c.id}` | `{_cell(c.entry)}` | {_cell(c.mistake)} | {error} | "
                      f"{_cell(messages.get(c.id, '?'))} | {c.before} |")
+    lines += ["", "Checked elsewhere, with their own tests:", "",
+              "| entry point | mistake | where |", "| --- | --- | --- |"]
+    lines += [f"| `{_cell(e)}` | {_cell(m)} | {_cell(w)} |" for e, m, w in elsewhere]
     return "\n".join(lines) + "\n"
 
 
-def cases() -> list[Any]:
+def cases() -> tuple[list[Any], list[tuple[str, str, str]]]:
     spec = importlib.util.spec_from_file_location("test_bad_input", ROOT / "tests" / "test_bad_input.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["test_bad_input"] = module  # dataclasses look the module up
     spec.loader.exec_module(module)
-    return module.CASES
+    return module.CASES, module.ELSEWHERE
 
 
 def main() -> None:
@@ -102,7 +105,7 @@ def main() -> None:
                         "tests/test_bad_input.py", "-k", "test_bad_input"], cwd=ROOT, env=env,
                        check=False)
         messages = {p.stem: json.loads(p.read_text())["message"] for p in Path(out).glob("*.json")}
-    DOC.write_text(render(cases(), messages), encoding="utf-8")
+    DOC.write_text(render(*cases(), messages), encoding="utf-8")
     print(f"wrote {DOC.relative_to(ROOT)} ({len(messages)} messages)")
 
 
