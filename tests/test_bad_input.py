@@ -26,6 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -150,6 +151,14 @@ CASES: list[Case] = [
     Case("encode-image-zero-width", "vlm.encode", "an image 0 pixels wide", InputError,
          r"images\[1\] is 0 x 5 pixels", "traceback",
          lambda ctx: ctx.vlm.encode(["a", "b"], [None, Image.new("L", (0, 5))])),
+    Case("encode-image-16-bit", "vlm.encode", "a 16-bit image (values up to 65520)", InputError,
+         r"mode 'I;16' image with values 0\.\.65520.*Scale it to 8 bits", "silent",
+         lambda ctx: ctx.vlm.encode(["a"], [Image.fromarray(
+             (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1040))])),
+    Case("encode-image-float-0-1", "vlm.encode", "a float image normalised to 0..1", InputError,
+         r"float image with values 0\.\.1 .*Multiply by 255", "silent",
+         lambda ctx: ctx.vlm.encode(["a"], [Image.fromarray(
+             np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8), mode="F")])),
     # ---- iar.record
     Case("record-empty", "iar.record", "an empty prompt list", InputError, r"prompts is empty",
          "clear", lambda ctx: iar.record(ctx.vlm, [], progress=False)),

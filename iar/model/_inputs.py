@@ -105,6 +105,8 @@ def _check_inputs(
                 f"images[{i}] is a {type(im).__name__}, not a PIL image; open files with "
                 "PIL.Image.open(path).convert('RGB') (or pass None for a text-only prompt)."
             )
+        if im is not None and (im.mode in ("I", "F") or im.mode.startswith("I;")) and min(im.size) > 0:
+            _check_deep_image(i, im)
         if im is not None and min(im.size) < 1:
             raise InputError(
                 f"images[{i}] is {im.size[0]} x {im.size[1]} pixels: an empty image (a failed crop "
@@ -121,6 +123,24 @@ def _check_inputs(
         if r is not None and not isinstance(r, str):
             raise InputError(f"responses[{i}] is a {type(r).__name__}; pass a str or None.")
     return prompts, images, responses
+
+
+def _check_deep_image(i: int, im: Any) -> None:
+    """A 16/32-bit or float image: the processor converts it to 8-bit RGB, which clips values
+    above 255 to white and turns a 0..1 float image black; refuse those, naming the scaling."""
+    lo, hi = im.getextrema()
+    if lo < 0 or hi > 255:
+        raise InputError(
+            f"images[{i}] is a mode {im.mode!r} image with values {lo:g}..{hi:g}; converting it to "
+            "RGB clips them to 0..255 (a white image). Scale it to 8 bits first, e.g. "
+            "Image.fromarray((np.asarray(im) / np.asarray(im).max() * 255).astype('uint8')).convert('RGB')."
+        )
+    if im.mode == "F" and 0 < hi <= 1:
+        raise InputError(
+            f"images[{i}] is a float image with values {lo:g}..{hi:g} (normalised to 0..1?); "
+            "converting it to RGB reads them on a 0..255 scale (a black image). Multiply by 255 "
+            "first, e.g. Image.fromarray((np.asarray(im) * 255).astype('uint8')).convert('RGB')."
+        )
 
 
 def check_dtype(dtype: Any) -> Any:
