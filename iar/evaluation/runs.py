@@ -360,6 +360,13 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
         if unknown:
             raise InputError(f"steer has unknown argument(s) {unknown}; iar.steer takes "
                              f"{sorted(known)}.")
+    if generate_kwargs:
+        allowed = {"do_sample", "temperature", "top_p", "use_cache"}
+        unknown = sorted(set(generate_kwargs) - allowed)
+        if unknown:
+            raise InputError(f"generate_kwargs has unknown argument(s) {unknown}; it takes "
+                             f"{sorted(allowed)} (max_new_tokens and seed are arguments of "
+                             "evaluate itself).")
     if isinstance(benchmark, Benchmark):
         bench = benchmark
     elif (isinstance(benchmark, (list, tuple))
