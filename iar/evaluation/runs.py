@@ -188,7 +188,7 @@ def _read_run(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
             obj = json.loads(line)
         except json.JSONDecodeError:
             raise DataError(f"{path} line {n} is not valid JSON: the run file is damaged in the "
-                            "middle. Remove that line (it will be redone) or start a new --out.") from None
+                            "middle. Remove that line (it will be redone) or start a new run file.") from None
         if "_meta" in obj:
             meta = obj["_meta"]
         else:
