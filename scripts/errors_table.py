@@ -52,6 +52,9 @@ def normalize(message: str, tmp: str | None = None) -> str:
     text = first + (" [then the expected layout]" if rest.strip() else "")
     if tmp:
         text = text.replace(tmp, "<tmp>")
+    cache = os.environ.get("IAR_CACHE")
+    if cache:
+        text = text.replace(cache, "~/.cache/iar")
     text = text.replace(str(ROOT), ".").replace(str(Path.home()), "~")
     return re.sub(r"\b[0-9a-f]{12,64}\b", "<hash>", text)
 

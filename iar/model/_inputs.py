@@ -179,15 +179,24 @@ def check_device(device: Any) -> Any:
         >>> check_device("cpu")
         'cpu'
     """
-    if device is None or isinstance(device, torch.device):
+    if device is None:
         return device
     try:
-        torch.device(device)
+        dev = torch.device(device)
     except (RuntimeError, TypeError, ValueError):
         raise InputError(
             f"unknown device {device!r}; use 'cuda' (or 'cuda:1'), 'cpu' or 'mps', or leave it "
             "None and pass device_map='auto' for a model larger than one GPU."
         ) from None
+    if dev.type == "cuda":
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0 or (dev.index is not None and dev.index >= n):
+            raise InputError(
+                f"device {str(device)!r}, but torch sees {n} GPU(s)"
+                + (" (torch.cuda.is_available() is False: no GPU, or a CPU build of torch)"
+                   if n == 0 else f" (cuda:0..cuda:{n - 1})")
+                + "; pick one that exists, or device='cpu'."
+            )
     return device
 
 

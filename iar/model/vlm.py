@@ -473,7 +473,8 @@ def load(
 
     Raises:
         UnsupportedModelError: the architecture is not one of ``iar.model.SUPPORTED``.
-        InputError: a built model without a processor.
+        InputError: a built model without a processor; a dtype that is not float16, bfloat16,
+            float32 or "auto" (e.g. "fp16"); a device torch does not know or does not have.
         SourceError: a path that is not a model folder, or a hub id that cannot be loaded now
             (offline or the hub unreachable, and not cached); raised at once, no retries.
 
