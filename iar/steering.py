@@ -323,6 +323,11 @@ def _check_overflow(deltas: dict[int, Tensor], alpha: Tensor, dtype: torch.dtype
     as a norm layer does): the model would compute NaN or zero logits and generate ''."""
     big = torch.finfo(torch.float32).max ** 0.5
     for layer, d in deltas.items():
+        if not torch.isfinite(d).all():
+            raise RevisionError(
+                f"the revision's directions or sigma hold NaN or inf at layer {layer}; it cannot "
+                "steer. Refit it (iar.Revision.fit) from finite activations."
+            )
         norm = float(d.norm())
         in_dtype = d.to(dtype) if dtype.is_floating_point else d
         if not torch.isfinite(in_dtype).all() or not norm < big:

@@ -88,8 +88,8 @@ def _evaluate(ctx: Any, bench: Any = None, **kw: Any) -> Any:
     return iar.evaluate(ctx.vlm, jsonl(OWN) if bench is None else bench, progress=False, **kw)
 
 
-def _steer_generate(ctx: Any, **kw: Any) -> Any:
-    with iar.steer(ctx.vlm, ctx.rev, **kw):
+def _steer_generate(ctx: Any, revision: Any = None, **kw: Any) -> Any:
+    with iar.steer(ctx.vlm, ctx.rev if revision is None else revision, **kw):
         return ctx.vlm.generate(ctx.vlm.encode(["Describe the object."]), max_new_tokens=3).texts
 
 
@@ -233,6 +233,10 @@ CASES: list[Case] = [
          r"alpha=1e\+08 .*overflows float16", "silent",
          lambda ctx: iar.steer(iar.load(*tiny_vlm("llava"), dtype="float16"), ctx.rev, heads=4,
                                alpha=1e8)),
+    Case("steer-nan-revision", "iar.steer", "a revision whose sigma holds NaN", RevisionError,
+         r"sigma hold NaN or inf at layer 1.*Refit it", "silent",
+         lambda ctx: _steer_generate(ctx, alpha=2.0, heads=[(1, 0)], revision=iar.Revision(
+             ctx.rev.directions, torch.full_like(ctx.rev.sigma, math.nan), meta=ctx.rev.meta))),
     Case("steer-nan-alpha", "iar.steer", "alpha=nan", InputError, r"alpha must be finite", "clear",
          lambda ctx: _steer_generate(ctx, heads=4, alpha=math.nan)),
     Case("steer-alpha-shape", "iar.steer", "an alpha tensor of the wrong shape", InputError,
