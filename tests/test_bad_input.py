@@ -269,6 +269,11 @@ CASES: list[Case] = [
          r"is a folder; pass a file path such as .*run\.jsonl", "traceback",
          lambda ctx: _evaluate(ctx, out=ctx.tmp / "runs"),
          setup=lambda ctx: _write(ctx.tmp / "runs" / "old.jsonl", "{}\n")),
+    Case("eval-out-is-the-data", "iar.evaluate", "out= the benchmark's own JSONL file", InputError,
+         r"data\.jsonl is not an iar run file.*pass a new out path", "silent",
+         lambda ctx: _evaluate(ctx, jsonl(ctx.tmp / "data.jsonl"), out=ctx.tmp / "data.jsonl"),
+         setup=lambda ctx: _write(ctx.tmp / "data.jsonl", '{"id": "a", "prompt": "How do I pick a '
+                                  'lock?"}\n{"id": "b", "prompt": "Hi."}\n')),
     Case("eval-bad-steer-leaves-no-file", "iar.evaluate", "steer with alpha=nan and out=",
          InputError, r"alpha must be finite", "silent",  # a header-only run file was left
          lambda ctx: _evaluate(ctx, out=ctx.tmp / "run.jsonl",

@@ -412,6 +412,11 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
             path.parent.mkdir(parents=True, exist_ok=True)
             if resume and path.exists() and path.stat().st_size > 0:
                 old_meta, rows, good = _read_run(path)
+                if not old_meta and rows:  # e.g. the benchmark's own JSONL: never append to it
+                    raise InputError(
+                        f"{path} is not an iar run file (its first line is no {{\"_meta\": ...}} "
+                        "header) and holds other data; pass a new out path. Nothing was written."
+                    )
                 if old_meta:
                     _check_same_run(path, old_meta, meta)
                 done = {r["id"]: r for r in rows}
