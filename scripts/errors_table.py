@@ -40,7 +40,13 @@ edit by hand.
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """``text`` for a Markdown table cell: pipes escaped, ``<`` and ``>`` as entities."""
+    return (text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", " "))
+
+
+def _uncell(cell: str) -> str:
+    return cell.replace("\\|", "|").replace("&lt;", "<").replace("&gt;", ">")
 
 
 def normalize(message: str, tmp: str | None = None) -> str:
@@ -60,12 +66,12 @@ def normalize(message: str, tmp: str | None = None) -> str:
 
 
 def row_messages(doc: str) -> dict[str, str]:
-    """Case id -> the message cell of each row of a rendered table."""
+    """Case id -> the message of each row of a rendered table (as :func:`normalize` gave it)."""
     out = {}
     for line in doc.splitlines():
         cells = re.split(r"(?<!\\)\|", line)
         if len(cells) == 9 and cells[2].strip().startswith("`") and cells[1].strip().isdigit():
-            out[cells[2].strip().strip("`")] = cells[6].strip()
+            out[cells[2].strip().strip("`")] = _uncell(cells[6].strip())
     return out
 
 
