@@ -26,9 +26,10 @@ HEADER = """# Errors: what a mistake gets
 Every error `iar` raises on purpose is an `iar.IarError` (and the matching builtin, such as
 `ValueError`), raised at the public function you called, with a message that names the fix. On the
 command line the message is printed after `iar COMMAND: error:` and the exit code is 2, with no
-traceback. Files are written atomically (a temporary file, then a rename), so a failed or
-interrupted call leaves nothing half-written behind; a run file that fails before its first row is
-removed.
+traceback. Arguments are checked before anything is written. Saved files (revisions, activations,
+reports, `summary.json`) are written atomically (a temporary file, then a rename), so a failed or
+interrupted save leaves nothing half-written; run files grow one flushed line per finished item,
+and a run that fails before its first row leaves no file.
 
 The table lists the mistakes the test suite makes on purpose (`tests/test_bad_input.py`; each case
 also checks that the folder it ran in holds exactly what it held before), with the message each
