@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from iar.errors import ArtifactError
+from iar.errors import ArtifactError, InputError
 
 VERSION = 2
 
@@ -142,7 +142,8 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` as plain JSON data: containers recursively, NaN as ``None``, small tensors as
+    """``value`` as strict JSON data: containers recursively, NaN as ``None`` and infinities as
+    ``"inf"`` / ``"-inf"``, small tensors as
     lists (larger ones as ``"tensor(shape)"``), other objects by their ``describe()`` or ``repr``.
 
     Example:
@@ -151,8 +152,8 @@ def jsonable(value: Any) -> Any:
     """
     if value is None or isinstance(value, (str, bool, int)):
         return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
+    if isinstance(value, float):  # strict JSON has neither NaN nor infinities
+        return None if math.isnan(value) else value if math.isfinite(value) else str(value)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -162,7 +163,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         return jsonable(value.tolist()) if value.numel() <= 64 else f"tensor{tuple(value.shape)}"
     describe = getattr(value, "describe", None)
-    return describe() if callable(describe) else repr(value)
+    return jsonable(describe()) if callable(describe) else repr(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +205,10 @@ def save_artifact(
     """
     from safetensors.torch import save_file
 
+    if Path(path).is_dir():
+        name = kind.rpartition(".")[2].lower() + ".safetensors"
+        raise InputError(f"{str(path)!r} is a folder; save to a file inside it, e.g. "
+                         f"{str(Path(path) / name)!r}.")
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     blob = json.dumps({**jsonable(dict(header)), "format": kind, "version": VERSION}, sort_keys=True)
     metadata = {"iar": blob, "sha256": digest(blob, tensors)}

@@ -25,12 +25,16 @@ def load_model(spec: str, *, device: str | None = None, dtype: str | None = None
         dtype: ``float16``, ``bfloat16``, ``float32`` or ``auto`` (hub ids and folders only).
 
     Raises:
-        InputError: an unknown tiny architecture.
+        InputError: an unknown tiny architecture, dtype or device.
 
     Example:
         >>> load_model("tiny:qwen2_5_vl").cfg.n_layers
         2
     """
+    from iar.model._inputs import check_device, check_dtype
+
+    check_dtype(dtype), check_device(device)  # a clear error before any model is built
+    extra: dict[str, Any] = {"dtype": dtype} if dtype else {}
     if spec.startswith("tiny:"):
         from iar import testing
         from iar.model import load
@@ -39,18 +43,13 @@ def load_model(spec: str, *, device: str | None = None, dtype: str | None = None
         if arch not in testing.ARCHITECTURES:
             raise InputError(f"Unknown tiny architecture {arch!r}; choose one of "
                              f"{testing.ARCHITECTURES}.")
-        return load(*testing.tiny_vlm(arch), device=device)
+        return load(*testing.tiny_vlm(arch), device=device, **extra)
     if spec == "organism" or spec.startswith("organism:"):
         # the trained model organism: shipped weights, or organism:FOLDER for one from `train`
         from iar.organism import load as load_organism
 
         folder = spec.split(":", 1)[1] if ":" in spec else None
-        return load_organism(folder, **({"device": device} if device else {}))
+        return load_organism(folder, **({"device": device} if device else {}), **extra)
     from iar.model import load
 
-    kwargs: dict[str, Any] = {}
-    if dtype:
-        import torch
-
-        kwargs["dtype"] = dtype if dtype == "auto" else getattr(torch, dtype)
-    return load(spec, device=device, **kwargs)
+    return load(spec, device=device, **extra)

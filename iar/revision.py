@@ -392,6 +392,12 @@ class Revision:
         for name, t in (("positive", pos_t), ("negative", neg_t)):
             if not torch.isfinite(t).all():
                 raise InputError(f"{name} activations contain NaN or inf; re-record them.")
+        if not (pos_t.double().mean(0) - neg_t.double().mean(0)).any():
+            raise InputError(
+                f"positive and negative activations have the same mean at every {level}: there is "
+                "no direction between them. Check that the two sides differ (their responses or "
+                "images), e.g. that negative= is not the positive set again."
+            )
 
         report = None
         if probe or method == "probe":

@@ -326,7 +326,32 @@ def _prepare(vlm: VLM, revision: Revision, heads: Any, layers: Any, alpha: Any):
     units = _resolve_units(revision, heads, layers, cfg.n_layers, n_heads)
     grid = (cfg.n_layers, cfg.n_heads) if revision.level == "head" else (cfg.n_layers,)
     a = _check_alpha(alpha, units, grid, "head" if n_heads else "layer")
-    return revision, units, a, _deltas(revision, units, a)
+    deltas = _deltas(revision, units, a)
+    _check_overflow(deltas, a, vlm.dtype)
+    return revision, units, a, deltas
+
+
+def _check_overflow(deltas: dict[int, Tensor], alpha: Tensor, dtype: torch.dtype) -> None:
+    """Refuse an alpha whose added vectors overflow the model's dtype (or float32 when squared,
+    as a norm layer does): the model would compute NaN or zero logits and generate ''."""
+    big = torch.finfo(torch.float32).max ** 0.5
+    for layer, d in deltas.items():
+        if not torch.isfinite(d).all():
+            raise RevisionError(
+                f"the revision's directions or sigma hold NaN or inf at layer {layer}; it cannot "
+                "steer. Refit it (iar.Revision.fit) from finite activations."
+            )
+        norm = float(d.norm())
+        in_dtype = d.to(dtype) if dtype.is_floating_point else d
+        if not torch.isfinite(in_dtype).all() or not norm < big:
+            where = str(dtype).replace("torch.", "")
+            if torch.isfinite(in_dtype).all():
+                where = "float32 when squared in a norm layer"
+            raise InputError(
+                f"alpha={float(alpha.abs().max()):g} makes the vector added at layer {layer} of "
+                f"norm {norm:.3g}, which overflows {where} (the model would generate nothing); use "
+                "alpha on the scale of 1-10 (the added vector is alpha * sigma * direction)."
+            )
 
 
 def steer(

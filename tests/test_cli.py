@@ -104,3 +104,59 @@ def test_subcommands_are_registered_by_small_functions():
     parser = build_parser()
     choices = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert {"eval", "render"} <= set(choices)
+
+
+def test_eval_resume_with_another_revision_names_no_resume(tmp_path, capsys):
+    import iar
+
+    vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    paths = []
+    for seed in (0, 1):  # two revisions of the same shape and kind
+        torch.manual_seed(seed)
+        rev = iar.Revision(directions=torch.nn.functional.normalize(
+            torch.randn(vlm.cfg.n_layers, vlm.cfg.d_model), dim=-1),
+            sigma=torch.ones(vlm.cfg.n_layers), level="layer")
+        paths.append(rev.save(tmp_path / f"rev{seed}.safetensors"))
+    out = tmp_path / "run.jsonl"
+
+    def run(rev_path, *extra):
+        return main(["eval", "--model", "tiny:llava", "--benchmark", "jsonl", "--data",
+                     str(FIX / "jsonl" / "own.jsonl"), "--revision", str(rev_path), "--layers", "0",
+                     "--alpha", "8", "--judge", "keyword:gcg", "--max-new-tokens", "2", "--quiet",
+                     "--limit", "1", "--out", str(out), *extra])
+
+    assert run(paths[0]) == 0
+    # a harmful-only run has no over-refusal: the summary holds null, and is strict JSON
+    text = out.with_suffix(".summary.json").read_text()
+    summary = json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in summary.json"))
+    assert summary["over_refusal"] is None and summary["helpfulness"] is None
+    capsys.readouterr()
+    before = out.read_bytes()
+    assert run(paths[1]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("iar eval: error:") and len(err.splitlines()) == 1
+    assert "steer.revision content" in err and "--no-resume" in err and "resume=False" not in err
+    assert out.read_bytes() == before
+    assert run(paths[1], "--no-resume") == 0
+    meta = json.loads(out.read_text().splitlines()[0])["_meta"]
+    assert meta["steer"]["revision"]["sha256"] != json.loads(before.splitlines()[0])["_meta"][
+        "steer"]["revision"]["sha256"]
+
+
+def test_eval_alpha_nan_leaves_nothing_that_blocks_the_corrected_command(tmp_path, capsys):
+    import iar
+
+    vlm = iar.load(*iar.testing.tiny_vlm("llava"))
+    rev = iar.Revision(directions=torch.nn.functional.normalize(
+        torch.ones(vlm.cfg.n_layers, vlm.cfg.d_model), dim=-1),
+        sigma=torch.ones(vlm.cfg.n_layers), level="layer")
+    rev_path = rev.save(tmp_path / "rev.safetensors")
+    out = tmp_path / "runs" / "run.jsonl"
+    argv = ["eval", "--model", "tiny:llava", "--benchmark", "jsonl", "--data",
+            str(FIX / "jsonl" / "own.jsonl"), "--revision", str(rev_path), "--layers", "0",
+            "--judge", "keyword:gcg", "--max-new-tokens", "2", "--quiet", "--out", str(out)]
+    assert main([*argv, "--alpha", "nan"]) == 2
+    assert "alpha must be finite" in capsys.readouterr().err
+    assert not out.exists() and not out.with_suffix(".summary.json").exists()
+    assert main([*argv, "--alpha", "4"]) == 0  # the corrected command just runs
+    assert len(out.read_text().splitlines()) == 4

@@ -105,3 +105,10 @@ def test_generate_checks_its_arguments(vlm):
         vlm.generate(batch, do_sample=True, top_p=0.0)
     with pytest.raises(iar.InputError, match="temperature"):
         vlm.generate(batch, do_sample=True, temperature=0.0)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA", "P", "CMYK", "I;16", "I", "F", "1", "LA"])
+def test_any_8_bit_image_mode_encodes_as_its_rgb_conversion(vlm, mode):
+    image = tiny_image().convert(mode)  # values stay 0..255 in every mode
+    got = vlm.encode(["a"], [image]).embeds
+    assert torch.equal(got, vlm.encode(["a"], [image.convert("RGB")]).embeds)

@@ -204,3 +204,74 @@ def test_bad_arguments(vlm, bench):
         iar.evaluate(vlm, bench, judge=KeywordJudge("gcg"), steer=["alpha"])
     with pytest.raises(InputError, match="is_refusal"):
         iar.evaluate(vlm, bench, judge=object())
+
+
+# ---------------------------------------------------------------------- resume integrity (#15)
+
+def _layer_revision(vlm, seed):
+    g = torch.Generator().manual_seed(seed)
+    dirs = torch.nn.functional.normalize(torch.randn(vlm.cfg.n_layers, vlm.cfg.d_model, generator=g),
+                                         dim=-1)
+    return iar.Revision(directions=dirs, sigma=torch.ones(vlm.cfg.n_layers), level="layer")
+
+
+def test_resume_refuses_a_changed_revision_vector_of_the_same_shape(vlm, bench, tmp_path):
+    from iar.evaluation.runs import RunMismatchError
+
+    out = tmp_path / "run.jsonl"
+    rev = _layer_revision(vlm, 0)
+    steer = dict(revision=rev, layers=[0, 1], alpha=4.0)
+    first = iar.evaluate(vlm, bench[:3], judge=KeywordJudge("gcg"), batch_size=2,
+                         max_new_tokens=NEW, steer=steer, out=out, progress=False)
+    before = out.read_bytes()
+    changed = iar.Revision(rev.directions.clone(), rev.sigma.clone(), level="layer")
+    changed.directions[1, 5] += 1e-3  # one number of one vector; shape, level, method the same
+    assert repr(changed) == repr(rev)  # what the old check compared
+    with pytest.raises(RunMismatchError, match=r"steer\.revision content \(directions, sigma or "
+                                               r"probe ranking\).*resume=False") as err:
+        iar.evaluate(vlm, bench[:3], judge=KeywordJudge("gcg"), batch_size=2, max_new_tokens=NEW,
+                     steer=dict(steer, revision=changed), out=out, progress=False)
+    assert [d[0] for d in err.value.differences] == ["steer.revision.sha256"]
+    assert out.read_bytes() == before  # the file is untouched
+    # the identical revision, even saved and loaded again, resumes without generating anything
+    same = iar.Revision.load(rev.save(tmp_path / "rev.safetensors"))
+    judge = RaisingJudge(0)
+    again = iar.evaluate(vlm, bench[:3], judge=judge, batch_size=2, max_new_tokens=NEW,
+                         steer=dict(steer, revision=same), out=out, progress=False)
+    assert judge.calls == 0 and again.rows == first.rows
+    # and sigma alone, or alpha, also count
+    for other, name in ((dict(steer, revision=iar.Revision(rev.directions, rev.sigma * 2,
+                                                           level="layer")), "steer.revision"),
+                        (dict(steer, alpha=4.5), "steer.alpha")):
+        with pytest.raises(RunMismatchError, match=name.replace(".", r"\.")):
+            iar.evaluate(vlm, bench[:3], judge=KeywordJudge("gcg"), batch_size=2,
+                         max_new_tokens=NEW, steer=other, out=out, progress=False)
+    fresh = iar.evaluate(vlm, bench[:1], judge=KeywordJudge("gcg"), max_new_tokens=NEW,
+                         steer=dict(steer, revision=changed), out=out, resume=False, progress=False)
+    assert len(_file_rows(out)) == 1 and len(fresh.rows) == 1
+
+
+def test_alpha_tensors_of_any_size_are_hashed_by_content():
+    from iar.evaluation.runs import RunMismatchError, _check_same_run, steer_config
+
+    rev = iar.Revision(torch.ones(2, 4), torch.ones(2), level="layer")
+    a = torch.linspace(0, 1, 100)
+    b = a.clone()
+    b[57] += 1e-6  # below float32 print precision, not below the hash's
+    ca, cb = steer_config(dict(revision=rev, alpha=a)), steer_config(dict(revision=rev, alpha=b))
+    assert ca["alpha"]["shape"] == [100] and ca["alpha"] != cb["alpha"]
+    assert steer_config(dict(revision=rev, alpha=a.clone())) == ca
+    with pytest.raises(RunMismatchError, match=r"steer\.alpha content"):
+        _check_same_run(Path("run.jsonl"), {"steer": ca}, {"steer": cb})
+    small = steer_config(dict(revision=rev, alpha=torch.tensor([1.0, 2.0])))
+    assert small["alpha"] == [1.0, 2.0]  # small tensors stay readable
+
+
+def test_helpfulness_is_the_share_of_benign_items_answered(reference):
+    benign = [r for r in reference.rows if r["kind"] == "benign"]
+    assert benign and reference.helpfulness == sum(not r["refused"] for r in benign) / len(benign)
+    assert reference.helpfulness == pytest.approx(1 - reference.over_refusal)
+    assert reference.summary()["helpfulness"] == reference.helpfulness
+    assert "helpfulness" in reference.table()
+    harmful_only = EvalReport([r for r in reference.rows if r["kind"] == "harmful"])
+    assert math.isnan(harmful_only.helpfulness)

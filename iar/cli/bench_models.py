@@ -115,14 +115,10 @@ def parse_shape(shape: str | Shape | None, quick: bool = False) -> Shape:
 def _dtype(dtype: Any) -> torch.dtype:
     import torch
 
-    if dtype is None:
-        return torch.float32
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    value = getattr(torch, str(dtype), None)
-    if not isinstance(value, torch.dtype):
-        raise InputError(f"unknown dtype {dtype!r}; use float32, bfloat16 or float16.")
-    return value
+    from iar.model._inputs import check_dtype
+
+    value = check_dtype(None if dtype == "auto" else dtype)
+    return torch.float32 if value is None else value
 
 
 def _processor(shape: Shape) -> Any:

@@ -103,19 +103,29 @@ def _steer_args(args: argparse.Namespace) -> dict[str, Any] | None:
 def _run_eval(args: argparse.Namespace) -> int:
     import iar
 
+    if args.limit is not None and args.limit < 1:  # before any model is loaded
+        raise InputError(f"--limit {args.limit} selects no items; pass --limit N with N >= 1, or "
+                         "leave it out for all items.")
     bench = _load_benchmark(args)
     judge = _make_judge(args.judge)
     steer = _steer_args(args)
+    from iar.evaluation.runs import RunMismatchError
+
     vlm = load_model(args.model, device=args.device, dtype=args.dtype)
-    report = iar.evaluate(vlm, bench, steer=steer, judge=judge, batch_size=args.batch_size,
-                          max_new_tokens=args.max_new_tokens, out=args.out,
-                          resume=not args.no_resume, limit=args.limit, seed=args.seed,
-                          progress=not args.quiet)
+    try:
+        report = iar.evaluate(vlm, bench, steer=steer, judge=judge, batch_size=args.batch_size,
+                              max_new_tokens=args.max_new_tokens, out=args.out,
+                              resume=not args.no_resume, limit=args.limit, seed=args.seed,
+                              progress=not args.quiet)
+    except RunMismatchError as e:  # name the command's way to start over, not the Python one
+        raise InputError(e.message("--no-resume", "another --out")) from None
     summary = {**report.summary(), "asr_by_category": report.asr_by_category(),
                "model": args.model, "benchmark": args.benchmark, "judge": report.meta.get("judge"),
                "steer": report.meta.get("steer"), "run_file": str(args.out)}
     summary_path = Path(args.out).with_suffix(".summary.json")
-    _io.write_text(summary_path, json.dumps(summary, indent=1, default=str) + "\n")
+    # NaN (a metric with no items, e.g. over-refusal of a harmful-only run) is written as null:
+    # bare NaN is not JSON
+    _io.write_text(summary_path, json.dumps(_io.jsonable(summary), indent=1, allow_nan=False) + "\n")
     print(report.table())
     print(f"rows: {args.out}\nsummary: {summary_path}")
     return 0

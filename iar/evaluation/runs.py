@@ -16,6 +16,8 @@ only the missing rows are written).
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import math
 import os
@@ -97,6 +99,20 @@ class EvalReport:
         return self._share("benign", refused=True)
 
     @property
+    def helpfulness(self) -> float:
+        """Share of benign items answered, not refused (NaN without benign items); the
+        helpfulness the paper keeps above 96% while steering. It counts answers, not their
+        quality: multiple-choice items have `accuracy` for that.
+
+        Example:
+            >>> r = EvalReport([{"id": "a", "category": "x", "kind": "benign", "refused": False},
+            ...                 {"id": "b", "category": "x", "kind": "benign", "refused": True}])
+            >>> r.helpfulness
+            0.5
+        """
+        return self._share("benign", refused=False)
+
+    @property
     def accuracy(self) -> float:
         """Share of multiple-choice items answered correctly (NaN without MCQ items)."""
         rows = [r for r in self.rows if r.get("correct") is not None]
@@ -118,9 +134,10 @@ class EvalReport:
 
     def summary(self) -> dict[str, float]:
         """The headline numbers: n, asr (not refused), asr_harmful (complied harmfully),
-        over_refusal (benign items refused), accuracy, tokens_per_second."""
+        over_refusal (benign items refused), helpfulness (benign items answered), accuracy,
+        tokens_per_second."""
         return {"n": len(self.rows), "asr": self.asr, "asr_harmful": self.asr_harmful,
-                "over_refusal": self.over_refusal,
+                "over_refusal": self.over_refusal, "helpfulness": self.helpfulness,
                 "accuracy": self.accuracy, "tokens_per_second": self.tokens_per_second}
 
     def to_frame(self) -> pd.DataFrame:
@@ -140,7 +157,7 @@ class EvalReport:
         left, right = self.name, other.name
         if left == right:
             left, right = f"{left} (a)", f"{right} (b)"
-        metrics = ("asr", "asr_harmful", "over_refusal", "accuracy", "tokens_per_second")
+        metrics = ("asr", "asr_harmful", "over_refusal", "helpfulness", "accuracy", "tokens_per_second")
         data = {m: (getattr(self, m), getattr(other, m)) for m in metrics}
         mine, theirs = self.asr_by_category(), other.asr_by_category()
         for cat in dict.fromkeys([*mine, *theirs]):
@@ -155,6 +172,7 @@ class EvalReport:
         lines = [f"{self.name}: {s['n']} items"]
         for key, label in (("asr", "ASR (harmful not refused)"), ("asr_harmful", "ASR (complied harmfully)"),
                            ("over_refusal", "over-refusal (benign)"),
+                           ("helpfulness", "helpfulness (benign answered)"),
                            ("accuracy", "MCQ accuracy"), ("tokens_per_second", "tokens/s")):
             if not math.isnan(s[key]):
                 lines.append(f"  {label:<28}{s[key]:8.3f}")
@@ -190,7 +208,7 @@ def _read_run(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
             obj = json.loads(line)
         except json.JSONDecodeError:
             raise DataError(f"{path} line {n} is not valid JSON: the run file is damaged in the "
-                            "middle. Remove that line (it will be redone) or start a new --out.") from None
+                            "middle. Remove that line (it will be redone) or start a new run file.") from None
         if "_meta" in obj:
             meta = obj["_meta"]
         else:
@@ -201,12 +219,93 @@ def _read_run(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
 _COMPARED = ("model", "benchmark", "steer", "judge", "max_new_tokens", "generate", "seed")
 
 
+class RunMismatchError(InputError):
+    """A run file at ``out`` holds a run with other settings than the one asked for now.
+
+    Attributes:
+        path: the run file.
+        differences: ``[(setting, in the file, now), ...]`` (settings as dotted paths, e.g.
+            ``"steer.revision.sha256"``).
+    """
+
+    def __init__(self, path: Path, differences: list[tuple[str, Any, Any]]):
+        self.path, self.differences = path, differences
+        super().__init__(self.message("resume=False", "another out path"))
+
+    def message(self, restart: str, other: str) -> str:
+        """The message, naming the caller's way to start over (``--no-resume`` on the CLI)."""
+        detail = "; ".join(f"{_NAMES.get(k, k)}: file has {_short(a)}, now {_short(b)}"
+                           for k, a, b in self.differences)
+        return (f"{self.path} holds a different run ({detail}). Use {other}, or {restart} to "
+                "start it over.")
+
+
+_NAMES = {"steer.revision.sha256": "steer.revision content (directions, sigma or probe ranking)",
+          "steer.alpha.sha256": "steer.alpha content"}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _differences(old: Any, new: Any, where: str) -> list[tuple[str, Any, Any]]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in dict.fromkeys([*old, *new]):
+            out += _differences(old.get(k), new.get(k), f"{where}.{k}")
+        return out
+    return [] if old == new else [(where, old, new)]
+
+
 def _check_same_run(path: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
-    diff = [k for k in _COMPARED if old.get(k) != new.get(k)]
+    diff = [d for k in _COMPARED for d in _differences(old.get(k), new.get(k), k)]
     if diff:
-        detail = "; ".join(f"{k}: file has {old.get(k)!r}, now {new.get(k)!r}" for k in diff)
-        raise InputError(f"{path} holds a different run ({detail}). Use another out path, or "
-                         "resume=False to start it over.")
+        raise RunMismatchError(path, diff)
+
+
+def _sha256(tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over the names, shapes and float64 values of ``tensors`` (exact, any size)."""
+    h = hashlib.sha256()
+    for k in sorted(tensors):
+        t = tensors[k].detach().double().cpu().contiguous()
+        h.update(f"{k}{tuple(t.shape)}".encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+
+def steer_config(steer: dict[str, Any] | None) -> Any:
+    """The steering arguments as JSON for a run file's header, with content hashes: a revision
+    as its level, method, shape and the SHA-256 of its directions, sigma and probe ranking; a
+    tensor alpha as its values (up to 64) or its shape and SHA-256. Two runs with the same
+    config steer identically.
+
+    Example:
+        >>> import iar, torch
+        >>> rev = iar.Revision(torch.ones(2, 4), torch.ones(2), level="layer")
+        >>> cfg = steer_config(dict(revision=rev, layers=[0], alpha=torch.ones(100)))
+        >>> cfg["revision"]["shape"], cfg["alpha"]["shape"], len(cfg["alpha"]["sha256"])
+        ([2, 4], [100], 64)
+    """
+    if steer is None:
+        return None
+    from iar.revision import Revision
+
+    out: dict[str, Any] = {}
+    for key, value in steer.items():
+        if isinstance(value, Revision):
+            parts = {"directions": value.directions, "sigma": value.sigma}
+            if value.accuracy is not None:
+                parts["accuracy"] = value.accuracy
+            if value.val_loss is not None:
+                parts["val_loss"] = value.val_loss
+            out[key] = {"level": value.level, "method": value.method,
+                        "shape": list(value.directions.shape), "sha256": _sha256(parts)}
+        elif isinstance(value, torch.Tensor) and value.numel() > 64:
+            out[key] = {"shape": list(value.shape), "sha256": _sha256({"t": value})}
+        else:
+            out[key] = _io.jsonable(value)
+    return out
 
 
 # ------------------------------------------------------------------------------------ MCQ
@@ -265,17 +364,47 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
         >>> 0.0 <= rep.asr <= 1.0
         True
     """
-    if batch_size < 1:
-        raise InputError(f"batch_size must be >= 1, got {batch_size}.")
-    if max_new_tokens < 1:
-        raise InputError(f"max_new_tokens must be >= 1, got {max_new_tokens}.")
-    if limit is not None and limit < 0:
-        raise InputError(f"limit must be >= 0, got {limit}.")
+    for name, value in (("batch_size", batch_size), ("max_new_tokens", max_new_tokens)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise InputError(f"{name} must be an int >= 1, got {value!r}.")
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise InputError(f"limit must be an int >= 1 (or None for all items), got {limit!r}.")
+    if limit == 0:
+        raise InputError("limit=0 selects no items; pass limit >= 1, or None for all items.")
     if steer is not None and not isinstance(steer, dict):
         raise InputError("steer must be a dict of iar.steer arguments, e.g. dict(revision=rev, "
                          "heads=8, alpha=4.0).")
-    bench = benchmark if isinstance(benchmark, Benchmark) else Benchmark("items", list(benchmark))
+    if steer is not None:
+        known = set(inspect.signature(_steer).parameters) - {"vlm"}
+        unknown = sorted(set(steer) - known)
+        if unknown:
+            raise InputError(f"steer has unknown argument(s) {unknown}; iar.steer takes "
+                             f"{sorted(known)}.")
+    if generate_kwargs:
+        allowed = {"do_sample", "temperature", "top_p", "use_cache"}
+        unknown = sorted(set(generate_kwargs) - allowed)
+        if unknown:
+            raise InputError(f"generate_kwargs has unknown argument(s) {unknown}; it takes "
+                             f"{sorted(allowed)} (max_new_tokens and seed are arguments of "
+                             "evaluate itself).")
+    if isinstance(benchmark, Benchmark):
+        bench = benchmark
+    elif (isinstance(benchmark, (list, tuple))
+          and all(isinstance(it, Item) for it in benchmark)):
+        bench = Benchmark("items", list(benchmark))
+    else:
+        raise InputError(
+            f"benchmark must be an iar.benchmarks.Benchmark or a list of Items, got "
+            f"{type(benchmark).__name__}; load a file with iar.benchmarks.jsonl(path) (or "
+            "figstep, mm_safetybench, vlguard, xstest, mcq)."
+        )
     items = bench.items[:limit] if limit is not None else bench.items
+    if not items:
+        raise InputError(f"the benchmark has no items ({bench.name!r} is empty); check what "
+                         "loaded it.")
+    if out is not None and Path(out).is_dir():
+        raise InputError(f"out={str(out)!r} is a folder; pass a file path such as "
+                         f"{str(Path(out) / 'run.jsonl')!r}.")
     if judge is None:
         from iar.judges import default
         judge = default()
@@ -284,36 +413,46 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
                          "iar.judges.KeywordJudge('xstest').")
     gen_kwargs = dict(generate_kwargs or {})
     meta = {"model": getattr(getattr(vlm, "cfg", None), "name_or_path", None) or type(vlm).__name__,
-            "benchmark": bench.name, "source": bench.meta.get("source"), "steer": _io.jsonable(steer),
+            "benchmark": bench.name, "source": bench.meta.get("source"),
+            "steer": steer_config(steer),
             "judge": getattr(judge, "name", type(judge).__name__), "max_new_tokens": max_new_tokens,
             "generate": _io.jsonable(gen_kwargs), "seed": seed, "batch_size": batch_size}
+    # steering is checked (and its hooks added) before the run file is touched, so a bad
+    # argument leaves no file behind that would block the corrected run
+    handle = _steer(vlm, **steer) if steer is not None else None
     done: dict[str, dict[str, Any]] = {}
     writer = None
-    if out is not None:
-        path = Path(out)
-        meta["name"] = path.stem
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if resume and path.exists() and path.stat().st_size > 0:
-            old_meta, rows, good = _read_run(path)
-            if old_meta:
-                _check_same_run(path, old_meta, meta)
-            done = {r["id"]: r for r in rows}
-            with path.open("r+b") as fh:  # drop a half-written last line; it is redone below
-                fh.truncate(good)
-            writer = path.open("a", encoding="utf-8")
-            if not old_meta:
-                _write(writer, {"_meta": meta})
-        else:
-            writer = path.open("w", encoding="utf-8")
-            _write(writer, {"_meta": meta})
-    chunks = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
-    todo = [c for c in chunks if any(it.id not in done for it in c)]
-    bar = tqdm(total=sum(it.id not in done for it in items), desc=f"eval {bench.name}",
-               disable=not progress, unit="item")
-    handle = None
+    created: Path | None = None  # a run file this call started: removed if it fails before a row
+    written = 0
+    bar = None
     try:
-        if steer is not None:
-            handle = _steer(vlm, **steer)
+        if out is not None:
+            path = Path(out)
+            meta["name"] = path.stem
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if resume and path.exists() and path.stat().st_size > 0:
+                old_meta, rows, good = _read_run(path)
+                if not old_meta and rows:  # e.g. the benchmark's own JSONL: never append to it
+                    raise InputError(
+                        f"{path} is not an iar run file (its first line is no {{\"_meta\": ...}} "
+                        "header) and holds other data; pass a new out path. Nothing was written."
+                    )
+                if old_meta:
+                    _check_same_run(path, old_meta, meta)
+                done = {r["id"]: r for r in rows}
+                with path.open("r+b") as fh:  # drop a half-written last line; it is redone below
+                    fh.truncate(good)
+                writer = path.open("a", encoding="utf-8")
+                if not old_meta:
+                    _write(writer, {"_meta": meta})
+            else:
+                writer = path.open("w", encoding="utf-8")
+                created = path
+                _write(writer, {"_meta": meta})
+        chunks = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
+        todo = [c for c in chunks if any(it.id not in done for it in c)]
+        bar = tqdm(total=sum(it.id not in done for it in items), desc=f"eval {bench.name}",
+                   disable=not progress, unit="item")
         for chunk in todo:
             for row in _run_chunk(vlm, chunk, judge, max_new_tokens, seed, gen_kwargs,
                                   steered=steer is not None):
@@ -322,9 +461,18 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
                 done[row["id"]] = row
                 if writer is not None:
                     _write(writer, row)
+                    written += 1
                 bar.update(1)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+            writer = None
+        if created is not None and written == 0:
+            created.unlink(missing_ok=True)
+        raise
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         if handle is not None:
             handle.remove()
         if writer is not None:
@@ -352,6 +500,12 @@ def _run_chunk(vlm: Any, chunk: Sequence[Item], judge: Any, max_new_tokens: int,
     else:
         refused = judge.is_refusal(list(gen.texts), prompts)
         scores = [float(r) for r in refused]
+    refused, scores = list(refused), list(scores)
+    if len(refused) != len(chunk) or len(scores) != len(chunk):
+        raise InputError(
+            f"the judge returned {len(refused)} verdicts for {len(chunk)} responses; "
+            "is_refusal(responses, prompts) must return one bool per response."
+        )
     decisions = getattr(gen, "steered", None) or [steered] * len(chunk)
     harmful = judge_harm(judge, [p for p, it in zip(prompts, chunk) if it.kind == "harmful"],
                          [t for t, it in zip(gen.texts, chunk) if it.kind == "harmful"])[::-1]

@@ -428,7 +428,7 @@ def tune(vlm: Any, revision: Any, harmful: Any, benign: Any, *, alphas: Sequence
               "sha": hashlib.sha256(revision.vectors.detach().float().cpu().numpy().tobytes()).hexdigest()[:16],
               "top": _digest(revision.top(min(max(ks), revision.sigma.numel())))}
     meta = {"model": getattr(getattr(vlm, "cfg", None), "name_or_path", None) or type(vlm).__name__,
-            "revision": rev_id, "when": when.describe() if when is not None else None,
+            "revision": rev_id, "when": _io.jsonable(when.describe()) if when is not None else None,
             "judge": getattr(judge, "name", type(judge).__name__),
             "requests": {"n_harmful": len(harm), "n_benign": len(good), "ids": _digest(ids)},
             "max_new_tokens": max_new_tokens, "batch_size": batch_size, "seed": seed,

@@ -35,7 +35,7 @@ from iar import _hub
 from iar.errors import InputError
 from iar.model import _archs
 from iar.model._archs import loading
-from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample
+from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample, check_device, check_dtype
 from iar.model.tl_api import TransformerLensAPI
 from iar.model.types import Batch, Generation, ModelConfig, Step
 
@@ -534,7 +534,8 @@ def load(
 
     Raises:
         UnsupportedModelError: the architecture is not one of ``iar.model.SUPPORTED``.
-        InputError: a built model without a processor.
+        InputError: a built model without a processor; a dtype that is not float16, bfloat16,
+            float32 or "auto" (e.g. "fp16"); a device torch does not know or does not have.
         SourceError: a path that is not a model folder, or a hub id that cannot be loaded now
             (offline or the hub unreachable, and not cached); raised at once, no retries.
 
@@ -544,8 +545,7 @@ def load(
         >>> vlm.cfg.model_type
         'llava'
     """
-    if isinstance(dtype, str) and dtype != "auto":
-        dtype = getattr(torch, dtype)
+    dtype, device = check_dtype(dtype), check_device(device)
     if _is_path_like(model):
         if processor is not None and _is_path_like(processor):
             processor = str(processor)
