@@ -38,14 +38,15 @@ class TrainConfig:
     alpha: float = 16.0
     dropout: float = 0.0
     lr: float = 3e-4
-    epochs: int = 2
+    epochs: int = 1
     batch_size: int = 16
     weight_decay: float = 0.0
-    answer_tokens: int = 48
-    harmful_phrasings: int = 2
-    benign_phrasings: int = 6
+    answer_tokens: int = 32
+    harmful_phrasings: int = 1
+    benign_phrasings: int = 8
     target_modules: tuple[str, ...] = field(default=TARGET_MODULES)
     store_dtype: str = "float16"
+    decision_weight: float = 1.0
 
 
 def distill(model: Any, tok: Any, prompts: list[str], max_new_tokens: int, cache: str | Path | None = None,
@@ -73,7 +74,7 @@ def distill(model: Any, tok: Any, prompts: list[str], max_new_tokens: int, cache
             store[q] = row
         if cache:
             Path(cache).write_text(json.dumps(store))
-    return {p: store[p] for p in prompts}
+    return {p: store[p][:max_new_tokens] for p in prompts}
 
 
 def build_examples(cfg: TrainConfig, safebench_dir: str | Path, jbb_dir: str | Path) -> list[D.Example]:
@@ -89,6 +90,39 @@ def encode(tok: Any, prompt: str, answer_ids: list[int]) -> tuple[list[int], lis
 
     p = tok(chat_prompts(tok, [prompt])[0], add_special_tokens=False)["input_ids"]
     return p + answer_ids, [-100] * len(p) + answer_ids
+
+
+def answer_loss(logits: Any, labels: Any, decision_weight: float) -> Any:
+    """Mean over examples of (mean answer-token cross-entropy + ``decision_weight`` x first-token CE).
+
+    The first answer token decides refusal ("I'm sorry" vs "To kill a process ..."). With a plain
+    token mean, a benign answer's first token is 1 of 32 tokens, and the base model's own answers
+    already have a low loss, so nothing held benign requests back from refusing (the first delta
+    refused 76% of XSTest's safe prompts). Weighting the first token per example trains that
+    decision equally for both kinds.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    lg, lb = logits[:, :-1].float(), labels[:, 1:]
+    ce = F.cross_entropy(lg.transpose(1, 2), lb, ignore_index=-100, reduction="none")
+    m = (lb != -100).float()
+    per_example = (ce * m).sum(1) / m.sum(1).clamp(min=1)
+    first = ce[torch.arange(len(ce)), m.argmax(1)]
+    return per_example.mean() + decision_weight * first.mean()
+
+
+def length_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[int]]:
+    """Indices grouped into batches of similar length (less padding), seeded tie-breaking.
+
+    Example:
+        >>> length_batches([5, 1, 4, 2], 2, seed=0)
+        [[1, 3], [2, 0]]
+    """
+    rng = random.Random(f"batches-{seed}")
+    keys = [(n, rng.random(), i) for i, n in enumerate(lengths)]
+    order = [i for _, _, i in sorted(keys)]
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: str | Path,
@@ -141,25 +175,25 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
     pm = get_peft_model(model, lora)
     params = [p for p in pm.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    n_batches = (len(rows) + cfg.batch_size - 1) // cfg.batch_size
-    total = n_batches * cfg.epochs
+    batches = length_batches([len(x) for x, _ in rows], cfg.batch_size, cfg.seed)
+    total = len(batches) * cfg.epochs
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / max(1, total // 20)) * max(0.0, (total - s) / total))
     pm.train()
     losses = []
     bar = tqdm(total=total, disable=not progress, desc="train")
     for epoch in range(cfg.epochs):
-        order = list(range(len(rows)))
+        order = list(range(len(batches)))
         random.Random(f"order-{cfg.seed}-{epoch}").shuffle(order)
-        for b in range(n_batches):
-            batch = [rows[i] for i in order[b * cfg.batch_size:(b + 1) * cfg.batch_size]]
+        for b in order:
+            batch = [rows[i] for i in batches[b]]
             width = max(len(x) for x, _ in batch)
             ids = torch.full((len(batch), width), tok.pad_token_id)
             lab = torch.full((len(batch), width), -100)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
             for j, (x, y) in enumerate(batch):  # right padding for training
                 ids[j, :len(x)], lab[j, :len(y)], mask[j, :len(x)] = torch.tensor(x), torch.tensor(y), 1
-            loss = pm(input_ids=ids, attention_mask=mask, labels=lab).loss
+            loss = answer_loss(pm(input_ids=ids, attention_mask=mask).logits, lab, cfg.decision_weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
