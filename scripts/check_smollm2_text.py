@@ -80,6 +80,9 @@ def measure(ans: dict[str, str], groups: dict[str, list[str]], judges: dict) -> 
                 row[f"{jn}_refused"] = refused
         if g == "plain_harmful":
             row["answers"] = {p: a[:160] for p, a in zip(prompts, resp)}
+        elif KIND[g] in ("benign", "safe"):  # what an over-refusal looks like (default judge)
+            refused = judges["default"].is_refusal(resp, prompts)
+            row["refused_examples"] = [p for p, r in zip(prompts, refused) if r][:8]
         out[g] = row
     return out
 
