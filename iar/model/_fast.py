@@ -41,20 +41,8 @@ from torch import Tensor, nn
 from torch.nn.modules import module as _torch_module
 
 from iar.errors import UnsupportedModelError
+from iar.model._archs.loading import _HOOK_DICTS
 
-_HOOK_DICTS = (
-    "_forward_hooks",
-    "_forward_hooks_with_kwargs",
-    "_forward_hooks_always_called",
-    "_forward_pre_hooks",
-    "_forward_pre_hooks_with_kwargs",
-    "_backward_hooks",
-    "_backward_pre_hooks",
-    "_state_dict_hooks",
-    "_state_dict_pre_hooks",
-    "_load_state_dict_pre_hooks",
-    "_load_state_dict_post_hooks",
-)
 # Flags of the bridge's config that change what the components compute.
 _PATH_FLAGS = ("use_attn_result", "use_split_qkv_input", "use_attn_in", "use_hook_mlp_in")
 # torch's global module hooks would fire on the bridge's components on one path and on the

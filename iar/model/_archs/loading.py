@@ -86,6 +86,8 @@ def legacy_config_hash(config: Any) -> str:
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+# the per-module hook and state-dict hook dicts of a torch module (copied fresh by structural_copy;
+# read by the fast path to tell whether anyone hooked a module)
 _HOOK_DICTS = (
     "_forward_hooks",
     "_forward_hooks_with_kwargs",
