@@ -51,6 +51,7 @@ def test_eval_tiny_llava_on_figstep_writes_rows_and_summary(tmp_path, capsys):
     summary = json.loads(out.with_suffix(".summary.json").read_text())
     assert summary["n"] == 5 and summary["asr"] == sum(not r["refused"] for r in rows) / 5
     assert summary["asr_by_category"] == {"Illegal Activity": summary["asr"]}
+    assert summary["paths"] == ["fast/sdpa"]  # which backbone path generated the rows
     printed = capsys.readouterr().out
     assert "tiny: 5 items" in printed and "ASR" in printed
 

@@ -265,6 +265,10 @@ def test_generation_and_run_rows_say_which_path_ran(tmp_path):
                  out=tmp_path / "run.jsonl", progress=False)
     rows = [__import__("json").loads(x) for x in (tmp_path / "run.jsonl").read_text().splitlines()[1:]]
     assert rows and all((r["path"], r["attn_implementation"]) == ("fast", "sdpa") for r in rows)
+    with vlm.hooks(fwd_hooks=[("blocks.0.attn.hook_pattern", lambda p, hook: p)]):
+        report = iar.evaluate(vlm, bench, judge=iar.judges.KeywordJudge("xstest"), max_new_tokens=2,
+                              progress=False)
+    assert report.paths == ["bridge/eager"]  # the report (and iar eval's summary.json) say so
 
 
 def test_a_fast_path_that_cannot_be_built_warns_once_with_the_reason():

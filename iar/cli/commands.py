@@ -121,7 +121,7 @@ def _run_eval(args: argparse.Namespace) -> int:
         raise InputError(e.message("--no-resume", "another --out")) from None
     summary = {**report.summary(), "asr_by_category": report.asr_by_category(),
                "model": args.model, "benchmark": args.benchmark, "judge": report.meta.get("judge"),
-               "steer": report.meta.get("steer"), "run_file": str(args.out)}
+               "steer": report.meta.get("steer"), "paths": report.paths, "run_file": str(args.out)}
     summary_path = Path(args.out).with_suffix(".summary.json")
     # NaN (a metric with no items, e.g. over-refusal of a harmful-only run) is written as null:
     # bare NaN is not JSON

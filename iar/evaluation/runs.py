@@ -70,6 +70,14 @@ class EvalReport:
         """The run's name (the output file's stem, or "run")."""
         return str(self.meta.get("name") or "run")
 
+    @property
+    def paths(self) -> list[str]:
+        """Which backbone path generated the rows, as ``"path/attention"`` (e.g. ``["fast/sdpa"]``;
+        two entries when a run mixed paths, e.g. resumed with another hook set). Rows written
+        before paths were recorded count as ``"unknown"``."""
+        return sorted({f"{r.get('path') or 'unknown'}/{r.get('attn_implementation') or 'unknown'}"
+                       for r in self.rows})
+
     def _share(self, kind: str, refused: bool) -> float:
         rows = [r for r in self.rows if r["kind"] == kind]
         return sum(bool(r["refused"]) == refused for r in rows) / len(rows) if rows else math.nan
