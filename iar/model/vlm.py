@@ -33,7 +33,7 @@ from torch import Tensor
 
 from iar import _hub
 from iar.errors import InputError
-from iar.model import _archs
+from iar.model import _archs, placement
 from iar.model._archs import loading
 from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample, check_device, check_dtype
 from iar.model.tl_api import TransformerLensAPI
@@ -97,7 +97,7 @@ class VLM(TransformerLensAPI):
         self.step: Step | None = None
         self._decoder = getattr(hf.model, spec.decoder_attr)
         embed = hf.get_input_embeddings()
-        self.device = embed.weight.device
+        self.device = placement.execution_device(embed)  # not meta when offloaded
         self.dtype = embed.weight.dtype
         text_config = hf.config.get_text_config(decoder=True)
         bc = bridge.cfg
