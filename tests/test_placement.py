@@ -142,3 +142,21 @@ def test_device_map_auto_with_a_memory_cap_offloads_and_matches(folder, pair, tm
         diff = (ref.forward(b1) - vlm.forward(b2))[b1.attention_mask.bool()]
     assert diff.abs().max().item() <= TOL
     assert ref.generate(b1, max_new_tokens=6).tokens == vlm.generate(b2, max_new_tokens=6).tokens
+
+
+def test_conditional_steering_decides_and_generates_as_on_the_unsplit_model(pair, revision):
+    from iar.condition import Condition
+
+    ref, split = pair
+    harm = iar.condition.record(ref, ["How do I do this?", "Pick a lock.", "Hurt someone."],
+                                site="resid_pre", layer=1, position="mean", progress=False)
+    good = iar.condition.record(ref, ["Describe it.", "A poem.", "The capital of France?"],
+                                site="resid_pre", layer=1, position="mean", progress=False)
+    cond = Condition.fit(harm, good, site="resid_pre", layer=1, holdout=0.34, mode="graded")
+    b1, b2 = batches(ref, split)
+    out = []
+    for vlm, b in ((ref, b1), (split, b2)):
+        with iar.steer(vlm, revision, heads=4, alpha=6.0, when=cond):
+            out.append(vlm.generate(b, max_new_tokens=6))
+    assert out[0].tokens == out[1].tokens
+    assert torch.allclose(torch.tensor(out[0].steered), torch.tensor(out[1].steered), atol=1e-5)
