@@ -162,8 +162,9 @@ def _images(rows: list[tuple[str, str | None]]) -> list[Any]:
 
 def iar_generate(vlm: Any, rows, images, handle_args: dict, max_new: int, batch_size: int):
     """Steered greedy generation with iar: (tokens per prompt, seconds, batches)."""
-    import iar
     import torch
+
+    import iar
 
     tokens: list[list[int]] = []
     batches = []

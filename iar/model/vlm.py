@@ -35,7 +35,14 @@ from iar import _hub
 from iar.errors import InputError
 from iar.model import _archs, placement
 from iar.model._archs import loading
-from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample, check_device, check_dtype
+from iar.model._inputs import (
+    _check_batch,
+    _check_inputs,
+    _response_mask,
+    _sample,
+    check_device,
+    check_dtype,
+)
 from iar.model.tl_api import TransformerLensAPI
 from iar.model.types import Batch, Generation, ModelConfig, Step
 
@@ -516,8 +523,8 @@ def load(
             ``AutoProcessor``), or an HF VLM that is already built (then pass ``processor``).
         processor: the model's processor (or its hub id / directory); loaded from ``model``
             when ``model`` is a path and this is ``None``.
-        device: move the model there (``"cuda"``, ``"cpu"``, ...). Leave ``None`` with
-            ``device_map="auto"`` for models larger than one GPU.
+        device: move the model there (``"cuda"``, ``"cpu"``, ...). Leave ``None`` with ``device_map``
+            (+ ``max_memory``, ``offload_folder``) for models larger than one device (docs: Scaling up).
         dtype: ``torch.float16`` / ``torch.bfloat16`` / ``"auto"`` ...; ``None`` keeps HF's
             default (float32 weights when loading, the model's dtype when built).
         **hf_kwargs: passed to ``from_pretrained`` (``device_map``, ``revision``,
