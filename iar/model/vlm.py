@@ -35,14 +35,7 @@ from iar import _hub
 from iar.errors import InputError
 from iar.model import _archs, placement
 from iar.model._archs import loading
-from iar.model._inputs import (
-    _check_batch,
-    _check_inputs,
-    _response_mask,
-    _sample,
-    check_device,
-    check_dtype,
-)
+from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample, check_device, check_dtype
 from iar.model.tl_api import TransformerLensAPI
 from iar.model.types import Batch, Generation, ModelConfig, Step
 
