@@ -89,7 +89,8 @@ def offloaded_names(model: torch.nn.Module) -> set[str]:
     for prefix, module in model.named_modules():
         if _offload_hook(module) is None:
             continue
-        for name, t in list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False)):
+        own = list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False))
+        for name, t in own:
             if t is not None and t.is_meta:
                 out.add(f"{prefix}.{name}" if prefix else name)
     return out
