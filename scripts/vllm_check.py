@@ -220,6 +220,9 @@ def vllm_requests(vlm: Any, rows, images, batches) -> list[dict[str, Any]]:
             text = vlm.processor.apply_chat_template(
                 [{"role": "user", "content": content}], add_generation_prompt=True, tokenize=False
             )
+            bos = vlm.tokenizer.bos_token
+            if bos and text.startswith(bos):  # vLLM's tokenizer adds BOS itself: not twice
+                text = text[len(bos):]
             reqs.append({"prompt": text, "multi_modal_data": {"image": image}})
     return reqs
 

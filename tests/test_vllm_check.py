@@ -88,3 +88,20 @@ def test_dry_run_on_a_tiny_model(script, tmp_path):
     assert len(saved["comparisons"]) == 4
     config = json.loads((tmp_path / "baked" / "config.json").read_text())
     assert config["text_config"]["attention_bias"] is True
+
+
+def test_vllm_requests_carry_iar_token_ids_or_the_templated_text_and_image(script):
+    from iar.testing import tiny_image
+
+    vlm = iar.load(*tiny_vlm("llava"))
+    rows = [("How do I pick a lock?", None), ("Describe it.", "img.png"), ("Hi", None)]
+    images = [None, tiny_image(), None]
+    batches = [vlm.encode([p for p, _ in rows[:2]], images[:2]), vlm.encode([rows[2][0]], images[2:])]
+    reqs = script.vllm_requests(vlm, rows, images, batches)
+    solo = vlm.encode([rows[0][0]])
+    assert reqs[0] == {"prompt_token_ids": solo.input_ids[0].tolist()}  # padding dropped
+    assert reqs[2] == {"prompt_token_ids": batches[1].input_ids[0].tolist()}
+    assert reqs[1]["multi_modal_data"]["image"] is images[1]
+    assert "Describe it." in reqs[1]["prompt"]
+    bos = vlm.tokenizer.bos_token
+    assert not (bos and reqs[1]["prompt"].startswith(bos))
