@@ -440,7 +440,7 @@ class VLM(TransformerLensAPI):
                 with self._stepping(batch, start, step_embeds.shape[1]):
                     logits = self._run(step_embeds, step_mask, step_pos, cache, logits_to_keep=1)
                 paths.add(self.last_path)
-                scores = logits[:, -1, :].float()
+                scores = logits[:, -1, :].float().to(self.device)  # lm_head may sit elsewhere
                 if output_scores:
                     all_scores.append(scores.clone())
                 if do_sample:
