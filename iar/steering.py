@@ -421,8 +421,16 @@ _WRAPPED = "._original_component"
 
 def _plain_state(module: torch.nn.Module) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """Parameters and buffers of a bridge-wrapped HF model, under their plain HF names."""
+    from iar.model.placement import offloaded_state
+
     params = {k.replace(_WRAPPED, ""): v for k, v in module.state_dict(keep_vars=True).items()}
     buffers = {k.replace(_WRAPPED, ""): v for k, v in module.named_buffers(remove_duplicate=False)}
+    # offloaded (device_map "cpu"/"disk") tensors are meta placeholders: bake their real values
+    for k, v in offloaded_state(module).items():
+        k = k.replace(_WRAPPED, "")
+        for where in (params, buffers):
+            if k in where:
+                where[k] = v
     return params, buffers
 
 

@@ -320,6 +320,12 @@ def build(bridge: Any, attn_implementation: str | None) -> PlainRunner | None:
         >>> build(vlm.bridge, "sdpa") is not None  # doctest: +SKIP
         True
     """
+    from iar.model.placement import dispatched
+
+    if dispatched(bridge.original_model):
+        # a device_map / offloaded model: accelerate's hooks patch every module's forward, which
+        # the plain twin cannot mirror; the bridge runs (docs/scaling.md), without a warning
+        return None
     try:
         return PlainRunner(bridge, attn_implementation or "sdpa")
     except (ValueError, AttributeError, TypeError) as err:

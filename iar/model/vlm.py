@@ -33,7 +33,7 @@ from torch import Tensor
 
 from iar import _hub
 from iar.errors import InputError
-from iar.model import _archs
+from iar.model import _archs, placement
 from iar.model._archs import loading
 from iar.model._inputs import _check_batch, _check_inputs, _response_mask, _sample, check_device, check_dtype
 from iar.model.tl_api import TransformerLensAPI
@@ -97,7 +97,7 @@ class VLM(TransformerLensAPI):
         self.step: Step | None = None
         self._decoder = getattr(hf.model, spec.decoder_attr)
         embed = hf.get_input_embeddings()
-        self.device = embed.weight.device
+        self.device = placement.execution_device(embed)  # not meta when offloaded
         self.dtype = embed.weight.dtype
         text_config = hf.config.get_text_config(decoder=True)
         bc = bridge.cfg
@@ -440,7 +440,7 @@ class VLM(TransformerLensAPI):
                 with self._stepping(batch, start, step_embeds.shape[1]):
                     logits = self._run(step_embeds, step_mask, step_pos, cache, logits_to_keep=1)
                 paths.add(self.last_path)
-                scores = logits[:, -1, :].float()
+                scores = logits[:, -1, :].float().to(self.device)  # lm_head may sit elsewhere
                 if output_scores:
                     all_scores.append(scores.clone())
                 if do_sample:
@@ -516,8 +516,8 @@ def load(
             ``AutoProcessor``), or an HF VLM that is already built (then pass ``processor``).
         processor: the model's processor (or its hub id / directory); loaded from ``model``
             when ``model`` is a path and this is ``None``.
-        device: move the model there (``"cuda"``, ``"cpu"``, ...). Leave ``None`` with
-            ``device_map="auto"`` for models larger than one GPU.
+        device: move the model there (``"cuda"``, ``"cpu"``, ...). Leave ``None`` with ``device_map``
+            (+ ``max_memory``, ``offload_folder``) for models larger than one device (docs: Scaling up).
         dtype: ``torch.float16`` / ``torch.bfloat16`` / ``"auto"`` ...; ``None`` keeps HF's
             default (float32 weights when loading, the model's dtype when built).
         **hf_kwargs: passed to ``from_pretrained`` (``device_map``, ``revision``,

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from iar.errors import UnsupportedModelError
+from iar.model import placement
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,10 @@ def backbone_shell(hf: Any, spec: ArchSpec) -> tuple[torch.nn.Module, str]:
     shell.model = decoder
     shell.lm_head = hf.lm_head
     shell.config = config
-    leftover = [n for n, p in shell.named_parameters() if p.is_meta]
+    # offloaded parameters (device_map with "cpu"/"disk") are meta placeholders that accelerate
+    # fills around each module's forward: provided, just not resident
+    offloaded = placement.offloaded_names(shell)
+    leftover = [n for n, p in shell.named_parameters() if p.is_meta and n not in offloaded]
     if leftover:  # pragma: no cover - would mean the class has parts the VLM does not
         raise UnsupportedModelError(
             f"{arch} has parameters the VLM does not provide ({leftover[:3]}); iar cannot wrap it."
