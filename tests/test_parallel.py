@@ -152,3 +152,12 @@ def test_processes_flag_relaunches_under_torchrun(single, tmp_path, monkeypatch)
     (cmd,) = calls
     assert cmd[1:6] == ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     assert cmd[6:9] == ["-m", "iar", "eval"] and "--processes" not in cmd
+
+
+def test_bench_eval_reports_a_ratio_on_equal_rows():
+    from iar.cli.bench_eval import bench_eval
+    from iar.cli.bench_gen import finite_positive
+
+    r = bench_eval(quick=True, items=4, max_new_tokens=2, model="tiny:llava", timeout=120)
+    assert finite_positive(r, ["throughput_ratio"]) and r["same_rows"]
+    assert set(r["eval_s"]) == {"1", "2"}
