@@ -99,12 +99,15 @@ def evaluate_sharded(vlm: Any, benchmark: Benchmark | Sequence[Item], *, out: st
     """`iar.evaluate` with the items split across the processes of a launcher; every process
     calls it with the same arguments. With one process it is `iar.evaluate` itself.
 
+    ``benchmark``, ``steer``, ``judge``, ``batch_size``, ``max_new_tokens``, ``resume``,
+    ``limit``, ``seed``, ``progress`` and ``generate_kwargs`` are those of `iar.evaluate`
+    (``progress`` shows rank 0's bar only).
+
     Args:
         vlm: this process's model (on its own device).
-        benchmark, steer, judge, batch_size, max_new_tokens, resume, limit, seed, progress,
-            generate_kwargs: as in `iar.evaluate` (``progress`` shows rank 0's bar only).
         out: the run file (required: the shards live next to it).
-        state: an `accelerate.PartialState`; None makes one (`distributed_state`).
+        state: an `accelerate.PartialState`; None makes one (`distributed_state`) under a
+            launcher, and runs `iar.evaluate` without one.
 
     Returns:
         On every process, the `EvalReport` of the merged run file's rows, in benchmark order.
