@@ -161,3 +161,9 @@ def test_bench_eval_reports_a_ratio_on_equal_rows():
     r = bench_eval(quick=True, items=4, max_new_tokens=2, model="tiny:llava", timeout=120)
     assert finite_positive(r, ["throughput_ratio"]) and r["same_rows"]
     assert set(r["eval_s"]) == {"1", "2"}
+
+
+def test_processes_below_one_is_an_error(single, tmp_path, capsys):
+    data, _ = single
+    assert main([*_args(data, tmp_path / "r.jsonl"), "--processes", "0"]) == 2
+    assert "--processes 0" in capsys.readouterr().err

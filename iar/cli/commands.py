@@ -108,8 +108,6 @@ def _relaunch(args: argparse.Namespace) -> int:
     """``iar eval --processes N ...`` as ``torchrun --standalone --nproc_per_node N -m iar eval ...``."""
     import subprocess
 
-    if args.processes < 1:
-        raise InputError(f"--processes {args.processes}: pass N >= 1.")
     argv, skip = [], False
     for a in getattr(args, "argv", None) or sys.argv[1:]:
         if skip:
@@ -129,6 +127,9 @@ def _run_eval(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:  # before any model is loaded
         raise InputError(f"--limit {args.limit} selects no items; pass --limit N with N >= 1, or "
                          "leave it out for all items.")
+    if args.processes is not None and args.processes < 1:
+        raise InputError(f"--processes {args.processes}: pass N >= 1 (processes to split the items "
+                         "across).")
     if args.processes is not None and args.processes > 1 and not parallel.is_distributed():
         return _relaunch(args)
     bench = _load_benchmark(args)

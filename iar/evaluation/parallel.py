@@ -125,7 +125,12 @@ def evaluate_sharded(vlm: Any, benchmark: Benchmark | Sequence[Item], *, out: st
         benchmark = Benchmark("items", list(benchmark))
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InputError(f"batch_size must be an int >= 1, got {batch_size!r}.")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise InputError(f"limit must be an int >= 1 (or None for all items), got {limit!r}.")
     items = benchmark.items[:limit] if limit is not None else benchmark.items
+    if not items:
+        raise InputError(f"the benchmark has no items ({benchmark.name!r} is empty); check what "
+                         "loaded it.")
     if judge is None:
         from iar.judges import default
 
