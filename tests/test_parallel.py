@@ -167,3 +167,27 @@ def test_processes_below_one_is_an_error(single, tmp_path, capsys):
     data, _ = single
     assert main([*_args(data, tmp_path / "r.jsonl"), "--processes", "0"]) == 2
     assert "--processes 0" in capsys.readouterr().err
+
+
+def test_single_process_rerun_takes_over_the_shards_without_recomputing_them(single, tmp_path):
+    import iar
+
+    data, expected = single
+    out = tmp_path / "run.jsonl"
+    bench = iar.benchmarks.jsonl(str(data))
+    vlm = iar.resolve.load_model("tiny:llava")
+    shard = out.with_name("run.rank1-of-2.jsonl")  # what a killed rank 1 of 2 left behind
+    iar.evaluate(vlm, bench.items[2:4], judge=iar.judges.KeywordJudge("xstest"), max_new_tokens=4,
+                 batch_size=2, out=shard, progress=False)
+    lines = shard.read_text().splitlines()
+    row = json.loads(lines[1])
+    row["response"] = "SENTINEL"  # a row taken over, not regenerated, keeps this
+    shard.write_text("\n".join([lines[0], json.dumps(row), *lines[2:]]) + "\n")
+    assert main(_args(data, out)) == 0
+    rows = _rows(out)
+    assert sorted(r["id"] for r in rows) == [f"q{i}" for i in range(N_ITEMS)]
+    assert [r["response"] for r in rows if r["id"] == "q2"] == ["SENTINEL"]
+    # like any single-process resume, rows taken over come first, new rows are appended after
+    by_id = {r["id"]: r for r in expected}
+    assert [r for r in rows if r["id"] != "q2"] == [by_id[r["id"]] for r in rows if r["id"] != "q2"]
+    assert shard_paths(out) == []

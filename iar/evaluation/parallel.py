@@ -119,6 +119,22 @@ def evaluate_sharded(vlm: Any, benchmark: Benchmark | Sequence[Item], *, out: st
     kwargs = dict(steer=steer, judge=judge, batch_size=batch_size, max_new_tokens=max_new_tokens,
                   seed=seed, generate_kwargs=generate_kwargs)
     if state is None or state.num_processes == 1:
+        # shards of an interrupted multi-process run count as done here too
+        path = Path(out)
+        if shard_paths(path):
+            if resume:
+                if judge is None:
+                    kwargs["judge"] = judge = _default()
+                bench = (benchmark if isinstance(benchmark, Benchmark)
+                         else Benchmark("items", list(benchmark)))
+                meta = {**run_meta(vlm, bench, steer, judge, max_new_tokens,
+                                   dict(generate_kwargs or {}), seed, batch_size), "name": path.stem}
+                for p in [path, *shard_paths(path)]:
+                    _rows_of(p, meta)  # the settings check, before anything is rewritten
+                _merge(path, [], meta)
+            else:
+                for p in shard_paths(path):
+                    p.unlink(missing_ok=True)
         return evaluate(vlm, benchmark, out=out, resume=resume, limit=limit, progress=progress,
                         **kwargs)
     if not isinstance(benchmark, Benchmark):
@@ -132,9 +148,7 @@ def evaluate_sharded(vlm: Any, benchmark: Benchmark | Sequence[Item], *, out: st
         raise InputError(f"the benchmark has no items ({benchmark.name!r} is empty); check what "
                          "loaded it.")
     if judge is None:
-        from iar.judges import default
-
-        kwargs["judge"] = judge = default()
+        kwargs["judge"] = judge = _default()
     path = Path(out)
     meta = {**run_meta(vlm, benchmark, steer, judge, max_new_tokens, dict(generate_kwargs or {}),
                        seed, batch_size), "name": path.stem}
@@ -162,6 +176,12 @@ def evaluate_sharded(vlm: Any, benchmark: Benchmark | Sequence[Item], *, out: st
     report = EvalReport.load(path)
     wanted = {it.id for it in items}
     return EvalReport([r for r in report.rows if r["id"] in wanted], report.meta)
+
+
+def _default() -> Any:
+    from iar.judges import default
+
+    return default()
 
 
 def _merge(path: Path, items: Sequence[Item], meta: dict[str, Any]) -> None:
