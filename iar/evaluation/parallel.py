@@ -114,6 +114,9 @@ def evaluate_sharded(vlm: Any, benchmark: Benchmark | Sequence[Item], *, out: st
     """
     if out is None:
         raise InputError("evaluate_sharded needs out=PATH: each process writes a shard next to it.")
+    if Path(out).is_dir():
+        raise InputError(f"out={str(out)!r} is a folder; pass a file path such as "
+                         f"{str(Path(out) / 'run.jsonl')!r}.")
     if state is None and is_distributed():
         state = distributed_state(str(getattr(vlm, "device", "")) or None)
     kwargs = dict(steer=steer, judge=judge, batch_size=batch_size, max_new_tokens=max_new_tokens,
