@@ -467,6 +467,9 @@ def _benches() -> dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[
     out = dict(BENCHES)
     out["steer"] = (bench_steer, format_steer)
     out["record"] = (bench_record, format_record)
+    from iar.cli.bench_eval import bench_eval, format_eval
+
+    out["eval"] = (bench_eval, format_eval)
     return out
 
 
@@ -479,8 +482,9 @@ def add_arguments(parser: Any) -> Any:
         ['steer']
     """
     parser.add_argument(
-        "benches", nargs="*", default=[], metavar="{probes,steer,record}",
-        help="which benches to run, in this order (default: all three)",
+        "benches", nargs="*", default=[], metavar="{probes,steer,record,eval}",
+        help="which benches to run, in this order (default: probes, steer, record; eval "
+             "(data-parallel evaluation, 2 processes vs 1) runs only when named)",
     )
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per bench, each on its own line")
@@ -511,7 +515,7 @@ def run_cli(args: Any) -> int:
     names = list(args.benches) or ["probes", "steer", "record"]
     unknown = [n for n in names if n not in benches]
     if unknown:
-        raise InputError(f"unknown bench {unknown[0]!r}; choose from probes, steer, record.")
+        raise InputError(f"unknown bench {unknown[0]!r}; choose from probes, steer, record, eval.")
     for name in names:
         fn, fmt = benches[name]
         kwargs: dict[str, Any] = {"quick": bool(args.quick), "seed": int(args.seed)}

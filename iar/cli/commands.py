@@ -59,6 +59,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dtype", help="float16, bfloat16, float32 or auto")
     p.add_argument("--no-resume", action="store_true", help="start --out over instead of resuming")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--processes", type=int,
+                   help="split the items across N processes (relaunches itself under torchrun; "
+                        "see docs/data-parallel.md); under torchrun or accelerate launch this is "
+                        "automatic")
     p.set_defaults(func=_run_eval)
 
 
@@ -100,25 +104,54 @@ def _steer_args(args: argparse.Namespace) -> dict[str, Any] | None:
     return steer
 
 
+def _relaunch(args: argparse.Namespace) -> int:
+    """``iar eval --processes N ...`` as ``torchrun --standalone --nproc_per_node N -m iar eval ...``."""
+    import subprocess
+
+    argv, skip = [], False
+    for a in getattr(args, "argv", None) or sys.argv[1:]:
+        if skip:
+            skip = False
+        elif a == "--processes":
+            skip = True
+        elif not a.startswith("--processes="):
+            argv.append(a)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+           "--nproc_per_node", str(args.processes), "-m", "iar", *argv]
+    return subprocess.call(cmd)
+
+
 def _run_eval(args: argparse.Namespace) -> int:
-    import iar
+    from iar.evaluation import parallel
 
     if args.limit is not None and args.limit < 1:  # before any model is loaded
         raise InputError(f"--limit {args.limit} selects no items; pass --limit N with N >= 1, or "
                          "leave it out for all items.")
+    if args.processes is not None and args.processes < 1:
+        raise InputError(f"--processes {args.processes}: pass N >= 1 (processes to split the items "
+                         "across).")
+    if args.processes is not None and args.processes > 1 and not parallel.is_distributed():
+        return _relaunch(args)
     bench = _load_benchmark(args)
     judge = _make_judge(args.judge)
     steer = _steer_args(args)
     from iar.evaluation.runs import RunMismatchError
 
-    vlm = load_model(args.model, device=args.device, dtype=args.dtype)
+    state, device = None, args.device
+    if parallel.is_distributed():
+        state = parallel.distributed_state(args.device)
+        if device is None and state.device.type != "cpu":
+            device = str(state.device)  # one GPU per process
+    vlm = load_model(args.model, device=device, dtype=args.dtype)
     try:
-        report = iar.evaluate(vlm, bench, steer=steer, judge=judge, batch_size=args.batch_size,
-                              max_new_tokens=args.max_new_tokens, out=args.out,
-                              resume=not args.no_resume, limit=args.limit, seed=args.seed,
-                              progress=not args.quiet)
+        report = parallel.evaluate_sharded(
+            vlm, bench, steer=steer, judge=judge, batch_size=args.batch_size,
+            max_new_tokens=args.max_new_tokens, out=args.out, resume=not args.no_resume,
+            limit=args.limit, seed=args.seed, progress=not args.quiet, state=state)
     except RunMismatchError as e:  # name the command's way to start over, not the Python one
         raise InputError(e.message("--no-resume", "another --out")) from None
+    if state is not None and not state.is_main_process:
+        return 0  # rank 0 writes the summary and prints
     summary = {**report.summary(), "asr_by_category": report.asr_by_category(),
                "model": args.model, "benchmark": args.benchmark, "judge": report.meta.get("judge"),
                "steer": report.meta.get("steer"), "paths": report.paths, "run_file": str(args.out)}
@@ -260,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     args = build_parser().parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for relaunching (eval --processes)
     try:
         return int(args.func(args) or 0)
     except (IarError, DependencyError) as e:

@@ -420,11 +420,7 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
         raise InputError("judge must have an is_refusal(responses, prompts) method, e.g. "
                          "iar.judges.KeywordJudge('xstest').")
     gen_kwargs = dict(generate_kwargs or {})
-    meta = {"model": getattr(getattr(vlm, "cfg", None), "name_or_path", None) or type(vlm).__name__,
-            "benchmark": bench.name, "source": bench.meta.get("source"),
-            "steer": steer_config(steer),
-            "judge": getattr(judge, "name", type(judge).__name__), "max_new_tokens": max_new_tokens,
-            "generate": _io.jsonable(gen_kwargs), "seed": seed, "batch_size": batch_size}
+    meta = run_meta(vlm, bench, steer, judge, max_new_tokens, gen_kwargs, seed, batch_size)
     # steering is checked (and its hooks added) before the run file is touched, so a bad
     # argument leaves no file behind that would block the corrected run
     handle = _steer(vlm, **steer) if steer is not None else None
@@ -486,6 +482,17 @@ def evaluate(vlm: Any, benchmark: Benchmark | Sequence[Item], *, steer: dict[str
         if writer is not None:
             writer.close()
     return EvalReport([done[it.id] for it in items if it.id in done], meta)
+
+
+def run_meta(vlm: Any, bench: Benchmark, steer: dict[str, Any] | None, judge: Any,
+             max_new_tokens: int, gen_kwargs: dict[str, Any], seed: int, batch_size: int
+             ) -> dict[str, Any]:
+    """The header ``{"_meta": ...}`` of a run file (without its ``name``)."""
+    return {"model": getattr(getattr(vlm, "cfg", None), "name_or_path", None) or type(vlm).__name__,
+            "benchmark": bench.name, "source": bench.meta.get("source"),
+            "steer": steer_config(steer),
+            "judge": getattr(judge, "name", type(judge).__name__), "max_new_tokens": max_new_tokens,
+            "generate": _io.jsonable(gen_kwargs), "seed": seed, "batch_size": batch_size}
 
 
 def _write(fh, obj: dict[str, Any]) -> None:
