@@ -33,7 +33,6 @@ from __future__ import annotations
 import copy
 import operator
 import warnings
-from collections import OrderedDict
 from functools import partial
 from typing import Any
 
@@ -41,7 +40,7 @@ from torch import Tensor, nn
 from torch.nn.modules import module as _torch_module
 
 from iar.errors import UnsupportedModelError
-from iar.model._archs.loading import _HOOK_DICTS
+from iar.model._archs.loading import _HOOK_DICTS, module_shell
 
 # Flags of the bridge's config that change what the components compute.
 _PATH_FLAGS = ("use_attn_result", "use_split_qkv_input", "use_attn_in", "use_hook_mlp_in")
@@ -169,14 +168,7 @@ class PlainRunner:
             originals.append(source)
             for live in (source._parameters, source._buffers, source._modules):
                 self._sync.append((live, tuple(live.values())))
-            twin = source.__class__.__new__(source.__class__)
-            state = dict(source.__dict__)
-            state["_parameters"] = dict(source._parameters)
-            state["_buffers"] = dict(source._buffers)
-            state["_non_persistent_buffers_set"] = set(source._non_persistent_buffers_set)
-            for name in _HOOK_DICTS:
-                if name in state:
-                    state[name] = OrderedDict()
+            twin, state = module_shell(source, keep_hooks=False)
             state["_modules"] = {
                 k: (None if c is None else plain(c)) for k, c in source._modules.items()
             }

@@ -30,7 +30,7 @@ class TransformerLensAPI:
         bwd_hooks: Sequence[tuple[Any, Any]] = (),
         *,
         clear_contexts: bool = False,
-    ) -> Iterator[VLM]:
+    ) -> Iterator[Any]:
         """Hook the backbone for the ``with`` block: :meth:`forward` and :meth:`generate` fire them.
 
         TransformerLens's ``model.hooks(...)`` on a VLM: ``fwd_hooks`` / ``bwd_hooks`` are

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from iar.model._archs.loading import _accept_missing_video_processor
-from iar.testing._tokenizer import _TokSpec
+from iar.testing._tokenizer import _cache_root, _TokSpec
 
 D_MODEL = 64
 N_LAYERS = 2

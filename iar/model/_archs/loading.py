@@ -103,6 +103,21 @@ _HOOK_DICTS = (
 )
 
 
+def module_shell(module: Any, *, keep_hooks: bool) -> tuple[Any, dict[str, Any]]:
+    """An uninitialised instance of ``module``'s class and a copy of its ``__dict__`` whose
+    parameter, buffer and hook dicts are new containers over the same tensors (hooks kept or
+    emptied); the caller fills ``_modules`` and sets the state on the instance."""
+    twin = module.__class__.__new__(module.__class__)
+    state = dict(module.__dict__)
+    state["_parameters"] = dict(module._parameters)
+    state["_buffers"] = dict(module._buffers)
+    state["_non_persistent_buffers_set"] = set(module._non_persistent_buffers_set)
+    for name in _HOOK_DICTS:
+        if name in state:
+            state[name] = type(state[name])(state[name] if keep_hooks else ())
+    return twin, state
+
+
 def structural_copy(model: Any) -> Any:
     """A new module tree over the same parameter and buffer tensors, for the bridge to rewire.
 
@@ -133,15 +148,8 @@ def structural_copy(model: Any) -> Any:
     def clone(module: Any) -> Any:
         if id(module) in done:
             return done[id(module)]
-        twin = module.__class__.__new__(module.__class__)
+        twin, state = module_shell(module, keep_hooks=True)
         done[id(module)] = twin
-        state = dict(module.__dict__)
-        state["_parameters"] = dict(module._parameters)
-        state["_buffers"] = dict(module._buffers)
-        state["_non_persistent_buffers_set"] = set(module._non_persistent_buffers_set)
-        for name in _HOOK_DICTS:
-            if name in state:
-                state[name] = type(state[name])(state[name])
         state["_modules"] = {k: (None if c is None else clone(c)) for k, c in module._modules.items()}
         for k, v in list(state.items()):
             if isinstance(v, (PretrainedConfig, GenerationConfig)):
