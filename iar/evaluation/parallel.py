@@ -17,6 +17,9 @@ file and of every shard (any ``n``) by item id, in benchmark order, writes the r
 (temporary file, ``fsync``, ``os.replace``), and only then removes the shards. A rerun after any
 process was killed counts every row already in the run file or in any shard as done, regenerates
 only chunks that miss a row, and the merge keeps one row per item.
+
+`iar.tune` under a launcher takes the same steps (`run_sharded`, `merge_shards`, `adopt_shards`)
+with whole grid cells instead of chunks (docs/data-parallel.md).
 """
 
 from __future__ import annotations
