@@ -187,3 +187,61 @@ def test_iar_tune_on_the_command_line_writes_run_file_summary_and_figure(vlm, tm
     assert (tmp_path / "t.html").stat().st_size > 1000
     assert "unsteered" in capsys.readouterr().out
     assert main(argv) == 0  # resumes: every cell is in the run file
+
+
+def test_tune_under_a_launcher_needs_out(vlm, rev, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(InputError, match=r"needs out=PATH.*Pass out="):
+        _tune(vlm, rev)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_merge_writes_each_cell_once_in_grid_order_and_removes_the_shards(tmp_path):
+    from iar.evaluation.parallel import shard_paths
+
+    out = tmp_path / "t.jsonl"
+    grid = [None, {"alpha": 1.0, "k": 1, "positions": "all"}, {"alpha": 2.0, "k": 1, "positions": "all"}]
+    keys = [tuning._key(c) for c in grid]
+    meta = {"model": "m", "note": "é"}
+
+    def write(path, recs):
+        path.write_text(tuning._header(meta) + "\n" + "".join(json.dumps(r) + "\n" for r in recs))
+
+    write(out, [{"key": keys[2], "v": "run file"}, {"key": "alpha=9.0,k=1,positions=\"all\"", "v": 9}])
+    write(out.with_name("t.rank1-of-2.jsonl"), [{"key": keys[2], "v": "shard"}, {"key": keys[1], "v": 1}])
+    write(out.with_name("t.rank0-of-3.jsonl"), [{"key": keys[0], "v": 0}])
+    tuning._merge(out, grid, meta)
+    header, *lines = out.read_text(encoding="utf-8").splitlines()
+    assert header == tuning._header(meta)
+    assert [json.loads(x) for x in lines] == [
+        {"key": keys[0], "v": 0}, {"key": keys[1], "v": 1}, {"key": keys[2], "v": "run file"},
+        {"key": "alpha=9.0,k=1,positions=\"all\"", "v": 9}]  # cells of another grid stay, after
+    assert shard_paths(out) == []
+    write(out.with_name("t.rank1-of-2.jsonl"), [{"key": keys[0], "v": 0}])
+    out.unlink()
+    with pytest.raises(iar.errors.DataError, match="1 cell.s. have no record"):
+        tuning._merge(out, grid[:2], meta)
+    assert len(shard_paths(out)) == 1  # kept for the rerun
+
+
+def test_single_process_tune_takes_over_the_shards_of_a_killed_run(vlm, rev, tmp_path, monkeypatch):
+    from iar.evaluation.parallel import shard_paths
+
+    full = tmp_path / "full.jsonl"
+    _tune(vlm, rev, alphas=[1.0, 4.0], ks=[1], out=full)
+    header, *recs = full.read_text(encoding="utf-8").splitlines()
+    rec = json.loads(recs[2])
+    rec["rows"][0]["response"] = "SENTINEL"  # a record taken over, not recomputed, keeps this
+    out = tmp_path / "run.jsonl"  # a killed 2-process run left rank 1's shard with one cell
+    out.with_name("run.rank1-of-2.jsonl").write_text(f"{header}\n{json.dumps(rec)}\n{{\"key\": \"hal")
+    calls = []
+    real = tuning.evaluate
+    monkeypatch.setattr(tuning, "evaluate", lambda *a, **kw: calls.append(kw["steer"]) or real(*a, **kw))
+    rep = _tune(vlm, rev, alphas=[1.0, 4.0], ks=[1], out=out)
+    assert [s and s["alpha"] for s in calls] == [None, 1.0]  # only the cells no file held
+    assert shard_paths(out) == []
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == header and [json.loads(x)["key"] for x in lines[1:]] == [rec["key"], "baseline",
+                                                                                 tuning._key(rep.cells[0])]
+    assert rep.rows[rec["key"]][0]["response"] == "SENTINEL"

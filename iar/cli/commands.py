@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from iar import _io
+from iar.cli import launch
 from iar.errors import DependencyError, IarError, InputError
 from iar.resolve import load_model
 
@@ -59,10 +60,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dtype", help="float16, bfloat16, float32 or auto")
     p.add_argument("--no-resume", action="store_true", help="start --out over instead of resuming")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--processes", type=int,
-                   help="split the items across N processes (relaunches itself under torchrun; "
-                        "see docs/data-parallel.md); under torchrun or accelerate launch this is "
-                        "automatic")
+    launch.add_processes(p, "the items")
     p.set_defaults(func=_run_eval)
 
 
@@ -104,44 +102,21 @@ def _steer_args(args: argparse.Namespace) -> dict[str, Any] | None:
     return steer
 
 
-def _relaunch(args: argparse.Namespace) -> int:
-    """``iar eval --processes N ...`` as ``torchrun --standalone --nproc_per_node N -m iar eval ...``."""
-    import subprocess
-
-    argv, skip = [], False
-    for a in getattr(args, "argv", None) or sys.argv[1:]:
-        if skip:
-            skip = False
-        elif a == "--processes":
-            skip = True
-        elif not a.startswith("--processes="):
-            argv.append(a)
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-           "--nproc_per_node", str(args.processes), "-m", "iar", *argv]
-    return subprocess.call(cmd)
-
-
 def _run_eval(args: argparse.Namespace) -> int:
     from iar.evaluation import parallel
 
     if args.limit is not None and args.limit < 1:  # before any model is loaded
         raise InputError(f"--limit {args.limit} selects no items; pass --limit N with N >= 1, or "
                          "leave it out for all items.")
-    if args.processes is not None and args.processes < 1:
-        raise InputError(f"--processes {args.processes}: pass N >= 1 (processes to split the items "
-                         "across).")
-    if args.processes is not None and args.processes > 1 and not parallel.is_distributed():
-        return _relaunch(args)
+    code = launch.relaunch_if_asked(args, "the items")
+    if code is not None:
+        return code
     bench = _load_benchmark(args)
     judge = _make_judge(args.judge)
     steer = _steer_args(args)
     from iar.evaluation.runs import RunMismatchError
 
-    state, device = None, args.device
-    if parallel.is_distributed():
-        state = parallel.distributed_state(args.device)
-        if device is None and state.device.type != "cpu":
-            device = str(state.device)  # one GPU per process
+    state, device = launch.process_state(args.device)
     vlm = load_model(args.model, device=device, dtype=args.dtype)
     try:
         report = parallel.evaluate_sharded(
@@ -293,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     args = build_parser().parse_args(argv)
-    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for relaunching (eval --processes)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # for relaunching (--processes)
     try:
         return int(args.func(args) or 0)
     except (IarError, DependencyError) as e:

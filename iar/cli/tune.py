@@ -2,6 +2,7 @@
 
     iar tune --revision rev.safetensors --out runs/tune.jsonl                # the organism's val split
     iar tune --model ID --revision rev.safetensors --benchmark jsonl --data val.jsonl --out t.jsonl
+    iar tune --processes 2 ...   # the grid's cells split across 2 processes (torchrun)
 
 Writes the resumable run file ``--out``, ``OUT.summary.json`` (chosen setting, rule, fronts,
 robustness, every cell) and ``OUT.html`` (the tradeoff figure); prints the table.
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from iar import _io
+from iar.cli import launch
 from iar.errors import InputError
 
 DESCRIPTION = (
@@ -66,6 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                                 "as the organism, else torch's default)")
     p.add_argument("--no-resume", action="store_true", help="start --out over")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    launch.add_processes(p, "the grid's cells")
 
 
 def organism_requests(split: str, n: int, seed: int, modality: str = "image") -> tuple[list, list, Any]:
@@ -106,6 +109,9 @@ def run_cli(args: argparse.Namespace) -> int:
 
     if (args.data is None) != (args.benchmark is None):
         raise InputError("--data and --benchmark go together (a validation benchmark file and its loader).")
+    code = launch.relaunch_if_asked(args, "the grid's cells")
+    if code is not None:
+        return code
     check = None
     if args.data is not None:
         bench = iar.benchmarks.load(args.benchmark, args.data)
@@ -118,9 +124,12 @@ def run_cli(args: argparse.Namespace) -> int:
         harmful, benign, check = organism_requests(args.split, args.n, args.seed, args.modality)
     revision = iar.Revision.load(args.revision)
     when = iar.Condition.load(args.condition) if args.condition else None
-    vlm = load_model(args.model, device=args.device, dtype=args.dtype)
+    state, device = launch.process_state(args.device)
+    vlm = load_model(args.model, device=device, dtype=args.dtype)
     with _threads(args.threads, vlm):
-        report = _tune(iar, vlm, revision, harmful, benign, when, check, args)
+        report = _tune(iar, vlm, revision, harmful, benign, when, check, args, state)
+    if state is not None and not state.is_main_process:
+        return 0  # rank 0 writes the summary and the figure, and prints
     out = Path(args.out)
     summary = out.with_suffix(".summary.json")
     figure = out.with_suffix(".html")
@@ -132,7 +141,7 @@ def run_cli(args: argparse.Namespace) -> int:
 
 
 def _tune(iar: Any, vlm: Any, revision: Any, harmful: list, benign: list, when: Any, check: Any,
-          args: argparse.Namespace) -> Any:
+          args: argparse.Namespace, state: Any = None) -> Any:
     make_judge = getattr(args, "make_judge", None)  # iar.cli.commands passes its judge factory
     if make_judge is None:
         if args.judge != "default":
@@ -143,4 +152,4 @@ def _tune(iar: Any, vlm: Any, revision: Any, harmful: list, benign: list, when: 
                     rule=args.rule, min_helpfulness=args.min_helpfulness, max_asr=args.max_asr,
                     check=check, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
                     out=args.out, resume=not args.no_resume, seed=args.seed,
-                    progress=not args.quiet)
+                    progress=not args.quiet, state=state)

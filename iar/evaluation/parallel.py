@@ -17,6 +17,9 @@ file and of every shard (any ``n``) by item id, in benchmark order, writes the r
 (temporary file, ``fsync``, ``os.replace``), and only then removes the shards. A rerun after any
 process was killed counts every row already in the run file or in any shard as done, regenerates
 only chunks that miss a row, and the merge keeps one row per item.
+
+`iar.tune` under a launcher takes the same steps (`run_sharded`, `merge_shards`, `adopt_shards`)
+with whole grid cells instead of chunks (docs/data-parallel.md).
 """
 
 from __future__ import annotations
@@ -24,15 +27,17 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from iar import _io
 from iar.benchmarks import Benchmark, Item
 from iar.errors import DataError, InputError
 from iar.evaluation.runs import EvalReport, _check_same_run, _read_run, evaluate, run_meta
 
-__all__ = ["distributed_state", "evaluate_sharded", "is_distributed", "shard_paths"]
+__all__ = ["adopt_shards", "distributed_state", "evaluate_sharded", "is_distributed", "merge_shards",
+           "run_sharded", "shard_path", "shard_paths"]
 
 
 def is_distributed() -> bool:
@@ -75,8 +80,67 @@ def shard_paths(out: str | os.PathLike) -> list[Path]:
     return sorted(path.parent.glob(f"{path.stem}.rank*-of-*{path.suffix}"))
 
 
-def _shard_path(out: Path, rank: int, n: int) -> Path:
+def shard_path(out: str | os.PathLike, rank: int, n: int) -> Path:
+    """The shard file of rank ``rank`` of ``n`` processes for run file ``out``.
+
+    Example:
+        >>> shard_path("runs/r.jsonl", 1, 2).name
+        'r.rank1-of-2.jsonl'
+    """
+    out = Path(out)
     return out.with_name(f"{out.stem}.rank{rank}-of-{n}{out.suffix}")
+
+
+def run_sharded(state: Any, path: Path, *, resume: bool, done_in: Callable[[Path], Iterable[str]],
+                todo: Callable[[set[str]], list], work: Callable[[list, Path], Any],
+                merge: Callable[[], Any]) -> None:
+    """The steps every process of a sharded run takes, in lock step (`evaluate_sharded`, and
+    `iar.tune` under a launcher):
+
+    1. rank 0 creates the folder of ``path`` (and with ``resume=False`` removes the run file and
+       every shard); all wait;
+    2. every process reads the keys done in the run file and every shard (``done_in(file)``;
+       it raises on a file of another run); all wait, so nobody writes before everybody read;
+    3. ``todo(done)`` (the units of work left, in run order) is split into contiguous runs, one per
+       process (`split_between_processes`), and each process runs ``work(mine, its shard)``;
+    4. all wait; rank 0 runs ``merge()``; all wait, so every process then sees the merged file.
+    """
+    if state.is_main_process:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not resume:
+            for p in [path, *shard_paths(path)]:
+                p.unlink(missing_ok=True)
+    state.wait_for_everyone()
+    done = {k for p in [path, *shard_paths(path)] for k in done_in(p)}
+    state.wait_for_everyone()  # every process has read the same files before any writes
+    with state.split_between_processes(todo(done)) as mine:
+        mine = list(mine)
+    if mine:
+        work(mine, shard_path(path, state.process_index, state.num_processes))
+    state.wait_for_everyone()
+    if state.is_main_process:
+        merge()
+    state.wait_for_everyone()
+
+
+def adopt_shards(path: Path, *, resume: bool, check: Callable[[Path], Any] | None = None,
+                 merge: Callable[[], Any] | None = None) -> None:
+    """A single process's start on run file ``path``: shards that an interrupted multi-process run
+    left next to it count as done, so ``check(file)`` (the settings check) runs on the run file
+    and every shard, then ``merge()`` folds them into the run file; ``resume=False`` removes them
+    instead (``check`` and ``merge`` are then not needed). Without shards it does nothing."""
+    shards = shard_paths(path)
+    if not shards:
+        return
+    if not resume:
+        for p in shards:
+            p.unlink(missing_ok=True)
+        return
+    if check is None or merge is None:
+        raise TypeError("adopt_shards(resume=True) needs check= and merge=.")
+    for p in [path, *shards]:
+        check(p)  # before anything is rewritten
+    merge()
 
 
 def _rows_of(path: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
@@ -124,20 +188,17 @@ def evaluate_sharded(vlm: Any, benchmark: Benchmark | Sequence[Item], *, out: st
     if state is None or state.num_processes == 1:
         # shards of an interrupted multi-process run count as done here too
         path = Path(out)
-        if shard_paths(path):
-            if resume:
-                if judge is None:
-                    kwargs["judge"] = judge = _default()
-                bench = (benchmark if isinstance(benchmark, Benchmark)
-                         else Benchmark("items", list(benchmark)))
-                meta = {**run_meta(vlm, bench, steer, judge, max_new_tokens,
-                                   dict(generate_kwargs or {}), seed, batch_size), "name": path.stem}
-                for p in [path, *shard_paths(path)]:
-                    _rows_of(p, meta)  # the settings check, before anything is rewritten
-                _merge(path, [], meta)
-            else:
-                for p in shard_paths(path):
-                    p.unlink(missing_ok=True)
+        if not resume:
+            adopt_shards(path, resume=False)  # removes them
+        elif shard_paths(path):
+            if judge is None:
+                kwargs["judge"] = judge = _default()
+            bench = (benchmark if isinstance(benchmark, Benchmark)
+                     else Benchmark("items", list(benchmark)))
+            meta = {**run_meta(vlm, bench, steer, judge, max_new_tokens,
+                               dict(generate_kwargs or {}), seed, batch_size), "name": path.stem}
+            adopt_shards(path, resume=True, check=lambda p: _rows_of(p, meta),
+                         merge=lambda: merge_shards(path, [], meta))
         return evaluate(vlm, benchmark, out=out, resume=resume, limit=limit, progress=progress,
                         **kwargs)
     if not isinstance(benchmark, Benchmark):
@@ -155,27 +216,16 @@ def evaluate_sharded(vlm: Any, benchmark: Benchmark | Sequence[Item], *, out: st
     path = Path(out)
     meta = {**run_meta(vlm, benchmark, steer, judge, max_new_tokens, dict(generate_kwargs or {}),
                        seed, batch_size), "name": path.stem}
-    rank, n = state.process_index, state.num_processes
-    if state.is_main_process:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not resume:
-            for p in [path, *shard_paths(path)]:
-                p.unlink(missing_ok=True)
-    state.wait_for_everyone()
-    done = {r["id"] for p in [path, *shard_paths(path)] for r in _rows_of(p, meta)}
-    state.wait_for_everyone()  # every process has read the same files before any writes
     chunks = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
-    todo = [c for c in chunks if any(it.id not in done for it in c)]
-    with state.split_between_processes(todo) as mine:
-        mine = list(mine)
-    if mine:
+
+    def work(mine: list[list[Item]], shard: Path) -> None:
         part = Benchmark(benchmark.name, [it for c in mine for it in c], benchmark.meta)
-        evaluate(vlm, part, out=_shard_path(path, rank, n), resume=True,
-                 progress=progress and state.is_main_process, **kwargs)
-    state.wait_for_everyone()
-    if state.is_main_process:
-        _merge(path, items, meta)
-    state.wait_for_everyone()
+        evaluate(vlm, part, out=shard, resume=True, progress=progress and state.is_main_process,
+                 **kwargs)
+
+    run_sharded(state, path, resume=resume, done_in=lambda p: [r["id"] for r in _rows_of(p, meta)],
+                todo=lambda done: [c for c in chunks if any(it.id not in done for it in c)],
+                work=work, merge=lambda: merge_shards(path, [it.id for it in items], meta))
     report = EvalReport.load(path)
     wanted = {it.id for it in items}
     return EvalReport([r for r in report.rows if r["id"] in wanted], report.meta)
@@ -187,34 +237,40 @@ def _default() -> Any:
     return default()
 
 
-def _merge(path: Path, items: Sequence[Item], meta: dict[str, Any]) -> None:
-    """Write the run file from its own rows and every shard's (one row per item, benchmark order;
-    rows of items outside ``items`` that the run file already held are kept after them), then
-    remove the shards."""
+def merge_shards(path: Path, order: Sequence[str], meta: dict[str, Any], *, key: str = "id",
+                 what: tuple[str, str] = ("item", "row"),
+                 header: Callable[[dict[str, Any]], str] | None = None) -> None:
+    """Write the run file from its own records and every shard's, then remove the shards.
+
+    One record per ``record[key]`` (the first one met: the run file's, then the shards' in name
+    order); the records of ``order`` come first, in that order, then those of other keys that the
+    files held. The header is the run file's, else ``meta``; ``header(meta)`` is its line
+    (default: ``{"_meta": meta}`` as `iar.evaluate` writes it). The file is written atomically
+    (a temporary file, ``fsync``, ``os.replace``); the shards are removed only after that.
+
+    Raises:
+        DataError: a key of ``order`` has no record (named as ``what``: (unit, record), e.g.
+            ``("item", "row")``); the shards are kept.
+    """
     old_meta: dict[str, Any] = {}
-    rows: dict[str, dict[str, Any]] = {}
+    records: dict[str, dict[str, Any]] = {}
     if path.exists() and path.stat().st_size > 0:
         old_meta, own, _ = _read_run(path)
         for r in own:
-            rows.setdefault(r["id"], r)
+            records.setdefault(r[key], r)
     shards = shard_paths(path)
     for p in shards:
         for r in _read_run(p)[1]:
-            rows.setdefault(r["id"], r)
-    missing = [it.id for it in items if it.id not in rows]
+            records.setdefault(r[key], r)
+    missing = [k for k in order if k not in records]
     if missing:
-        raise DataError(f"after all processes finished, {len(missing)} item(s) have no row (e.g. "
-                        f"{missing[0]!r}); the shards {[str(p) for p in shards]} are kept; rerun "
-                        "the same command to finish them.")
-    ordered = [rows.pop(it.id) for it in items]
-    ordered += list(rows.values())
-    tmp = path.with_name(path.name + ".merging")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"_meta": old_meta or meta}, ensure_ascii=False) + "\n")
-        for r in ordered:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+        unit, record = what
+        raise DataError(f"after all processes finished, {len(missing)} {unit}(s) have no {record} "
+                        f"(e.g. {missing[0]!r}); the shards {[str(p) for p in shards]} are kept; "
+                        "rerun the same command to finish them.")
+    ordered = [records.pop(k) for k in order] + list(records.values())
+    line = header or (lambda m: json.dumps({"_meta": m}, ensure_ascii=False))
+    _io.write_text(path, "".join([line(old_meta or meta) + "\n"]
+                                 + [json.dumps(r, ensure_ascii=False) + "\n" for r in ordered]))
     for p in shards:
         p.unlink(missing_ok=True)

@@ -14,6 +14,10 @@ With ``out=`` every finished cell is appended to a JSONL run file at once (heade
 ``{"_meta": ...}``, then one line per cell with its metrics and rows); rerunning the same call
 keeps the finished cells and evaluates only the missing ones. A cell's batches do not depend on
 which cells ran before, so a resumed run gives the same numbers as an uninterrupted one.
+
+Under ``torchrun`` (or ``accelerate launch``) the cells are split between the processes, each
+appending to its own shard next to ``out``, and rank 0 merges them into ``out`` in grid order
+(``iar.evaluation.parallel``; docs/data-parallel.md).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from tqdm.auto import tqdm
 from iar import _io
 from iar.benchmarks import Item
 from iar.errors import DataError, InputError
+from iar.evaluation import parallel
 from iar.evaluation.runs import _read_run, evaluate
 
 RULES = ("min_asr", "max_helpfulness")
@@ -338,6 +343,46 @@ def _read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return meta, cells
 
 
+def _header(meta: dict[str, Any]) -> str:
+    """The header line of a tune run file (and of its shards)."""
+    return json.dumps(_io.jsonable({"_meta": meta}))
+
+
+def _check(path: Path, old: dict[str, Any], cells: list[dict[str, Any]], meta: dict[str, Any]) -> None:
+    if not old and cells:
+        raise InputError(f"{path} is not an iar tune run file (its first line is no {{\"_meta\": ...}} "
+                         "header) and holds other data; pass a new out path. Nothing was written.")
+    diff = [k for k in _SAME if old and old.get(k) != meta.get(k)]
+    if diff:
+        raise InputError(f"{path} holds another tune run (differs in {diff}); use another out "
+                         "path or resume=False.")
+
+
+def _done_in(path: Path, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The finished cells of a run file or shard, by key, after checking it holds this run."""
+    old, cells = _read(path)
+    _check(path, old, cells, meta)
+    return {c["key"]: c for c in cells}
+
+
+def _open(path: Path, meta: dict[str, Any], resume: bool) -> dict[str, dict[str, Any]]:
+    """Make ``path`` ready to append cells to: with ``resume`` and a header of this run, keep its
+    finished cells (returned) and drop a half-written last line; else start it with the header."""
+    old, cells = _read(path) if resume else ({}, [])
+    if old:
+        _check(path, old, cells, meta)
+        data = path.read_bytes()
+        path.write_bytes(data[: data.rfind(b"\n") + 1])  # drop a half-written last line
+        return {c["key"]: c for c in cells}
+    _io.write_text(path, _header(meta) + "\n")
+    return {}
+
+
+def _merge(path: Path, grid: list[dict[str, Any] | None], meta: dict[str, Any]) -> None:
+    parallel.merge_shards(path, [_key(c) for c in grid], meta, key="key", what=("cell", "record"),
+                          header=_header)
+
+
 def _append(path: Path, obj: dict[str, Any]) -> None:
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(_io.jsonable(obj), ensure_ascii=False) + "\n")
@@ -355,7 +400,7 @@ def tune(vlm: Any, revision: Any, harmful: Any, benign: Any, *, alphas: Sequence
          check: Callable[[Item, str], bool | None] | None = None, batch_size: int = 8,
          max_new_tokens: int = 64, out: str | os.PathLike | None = None, resume: bool = True,
          seed: int = 0, n_boot: int = 1000, generate_kwargs: dict[str, Any] | None = None,
-         progress: bool = True) -> TuneReport:
+         progress: bool = True, state: Any = None) -> TuneReport:
     """Evaluate every ``alpha x K x positions`` steering setting on validation requests and choose one.
 
     Args:
@@ -379,14 +424,24 @@ def tune(vlm: Any, revision: Any, harmful: Any, benign: Any, *, alphas: Sequence
         batch_size: requests per generation batch.
         max_new_tokens: answer length.
         out: JSONL run file; finished cells are kept and a rerun evaluates only missing ones.
-        resume: False starts ``out`` over.
+            Required under a launcher (the shards live next to it).
+        resume: False starts ``out`` over (and removes the shards of a multi-process run).
         seed: generation seed and the bootstrap's seed.
         n_boot: bootstrap resamples at the chosen cell.
         generate_kwargs: extra ``vlm.generate`` arguments.
-        progress: a tqdm bar over cells.
+        progress: a tqdm bar over cells (rank 0's only, under a launcher).
+        state: an `accelerate.PartialState`; None makes one
+            (`iar.evaluation.parallel.distributed_state`) under a launcher (``WORLD_SIZE`` > 1).
+            With more than one process, every process calls ``tune`` with the same arguments; the
+            cells not yet in ``out`` (or in a shard) are split between them, whole cells per
+            process, so each cell is evaluated exactly as by a single process. Each process
+            appends its finished cells to ``OUT.rank{r}-of-{n}.jsonl``; rank 0 merges the run file
+            and every shard into ``out`` (grid order, atomically) and removes the shards. A single
+            process finding shards next to ``out`` counts their cells as done too.
 
     Returns:
-        A :class:`TuneReport`.
+        A :class:`TuneReport`; under a launcher, the same one on every process (built from the
+        merged run file).
 
     Example:
         >>> import iar
@@ -401,6 +456,11 @@ def tune(vlm: Any, revision: Any, harmful: Any, benign: Any, *, alphas: Sequence
     """
     if rule not in RULES:
         raise InputError(f"rule must be one of {RULES}, got {rule!r}.")
+    sharded = state.num_processes > 1 if state is not None else parallel.is_distributed()
+    if sharded and out is None:
+        raise InputError("tune under a launcher (torchrun, accelerate launch: WORLD_SIZE > 1) needs "
+                         "out=PATH: each process writes its finished cells to a shard next to it "
+                         "and rank 0 merges them there. Pass out= (iar tune: --out).")
     if isinstance(positions, str):
         positions = (positions,)
     positions = list(positions)
@@ -436,44 +496,55 @@ def tune(vlm: Any, revision: Any, harmful: Any, benign: Any, *, alphas: Sequence
             "grid": {"alphas": alphas, "ks": ks, "positions": _io.jsonable(positions)},
             "settings": {"rule": rule, "min_helpfulness": min_helpfulness, "max_asr": max_asr,
                          "n_boot": n_boot, "seed": seed}}
+    grid = [None] + [{"alpha": a, "k": k, "positions": p} for p in positions for a in sorted(alphas)
+                     for k in sorted(ks)]
+
+    def run(cells: list[dict[str, Any] | None], path: Path | None, done: dict[str, dict[str, Any]],
+            show: bool) -> None:
+        bar = tqdm(total=len(cells), desc="tune", unit="cell", disable=not show)
+        try:
+            for cell in cells:
+                steer = None
+                if cell is not None:
+                    steer = {"revision": revision, "heads": cell["k"], "alpha": cell["alpha"],
+                             "positions": cell["positions"]}
+                    if when is not None:
+                        steer["when"] = when
+                report = evaluate(vlm, items, steer=steer, judge=judge, batch_size=batch_size,
+                                  max_new_tokens=max_new_tokens, seed=seed, progress=False,
+                                  generate_kwargs=gen_kwargs)
+                outcomes = _outcomes(report.rows, by_id, check)
+                rec = {"key": _key(cell), "cell": cell, "metrics": cell_metrics(outcomes),
+                       "outcomes": outcomes, "rows": report.rows}
+                done[rec["key"]] = rec
+                if path is not None:
+                    _append(path, rec)
+                bar.update(1)
+        finally:
+            bar.close()
+
+    if sharded:
+        if state is None:
+            state = parallel.distributed_state(str(getattr(vlm, "device", "")) or None)
+        path = Path(out)
+
+        def work(mine: list[dict[str, Any] | None], shard: Path) -> None:
+            run(mine, shard, _open(shard, meta, True), progress and state.is_main_process)
+
+        parallel.run_sharded(state, path, resume=resume, done_in=lambda p: _done_in(p, meta),
+                             todo=lambda done: [c for c in grid if _key(c) not in done], work=work,
+                             merge=lambda: _merge(path, grid, meta))
+        merged = {c["key"]: c for c in _read(path)[1]}
+        return _report(meta, [merged[_key(c)] for c in grid], rule, min_helpfulness, max_asr,
+                       n_boot, seed)
     done: dict[str, dict[str, Any]] = {}
     path = Path(out) if out is not None else None
     if path is not None:
-        old, cells = _read(path) if resume else ({}, [])
-        if old:
-            diff = [k for k in _SAME if old.get(k) != meta.get(k)]
-            if diff:
-                raise InputError(f"{path} holds another tune run (differs in {diff}); use another out "
-                                 "path or resume=False.")
-            done = {c["key"]: c for c in cells}
-            data = path.read_bytes()
-            path.write_bytes(data[: data.rfind(b"\n") + 1])  # drop a half-written last line
-        else:
-            _io.write_text(path, json.dumps(_io.jsonable({"_meta": meta})) + "\n")
-    grid = [None] + [{"alpha": a, "k": k, "positions": p} for p in positions for a in sorted(alphas)
-                     for k in sorted(ks)]
-    todo = [c for c in grid if _key(c) not in done]
-    bar = tqdm(total=len(todo), desc="tune", unit="cell", disable=not progress)
-    try:
-        for cell in todo:
-            steer = None
-            if cell is not None:
-                steer = {"revision": revision, "heads": cell["k"], "alpha": cell["alpha"],
-                         "positions": cell["positions"]}
-                if when is not None:
-                    steer["when"] = when
-            report = evaluate(vlm, items, steer=steer, judge=judge, batch_size=batch_size,
-                              max_new_tokens=max_new_tokens, seed=seed, progress=False,
-                              generate_kwargs=gen_kwargs)
-            outcomes = _outcomes(report.rows, by_id, check)
-            rec = {"key": _key(cell), "cell": cell, "metrics": cell_metrics(outcomes),
-                   "outcomes": outcomes, "rows": report.rows}
-            done[rec["key"]] = rec
-            if path is not None:
-                _append(path, rec)
-            bar.update(1)
-    finally:
-        bar.close()
+        # shards of an interrupted multi-process run count as done here too
+        parallel.adopt_shards(path, resume=resume, check=lambda p: _done_in(p, meta),
+                              merge=lambda: _merge(path, [], meta))
+        done = _open(path, meta, resume)
+    run([c for c in grid if _key(c) not in done], path, done, progress)
     return _report(meta, [done[_key(c)] for c in grid], rule, min_helpfulness, max_asr, n_boot, seed)
 
 
