@@ -226,3 +226,21 @@ def test_calibration_read_elsewhere_is_a_clear_error(vlm):
     b = iar.condition.record(vlm, ["a", "b", "c"], position="last", progress=False)
     with pytest.raises(InputError, match="different positions"):
         Condition.fit(a, a, calibration=b)
+
+
+def test_a_generation_that_fails_midway_leaves_no_decision_store_behind(vlm, rev, batch):
+    """An error inside generate (here a user's hook at the second step) must not leave the
+    per-call decision store in place: later forward passes would keep appending to it."""
+    calls = []
+
+    def boom(act, hook):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("boom at step 2")
+
+    with iar.steer(vlm, rev, heads=2, alpha=1.0, when=_cond(vlm, -math.inf)):
+        with vlm.hooks(fwd_hooks=[("blocks.1.hook_resid_post", boom)]):
+            with pytest.raises(RuntimeError, match="boom at step 2"):
+                vlm.generate(batch, max_new_tokens=4)
+        assert vlm._decisions is None
+        assert vlm.generate(batch, max_new_tokens=2).steered == [True] * len(PROMPTS)

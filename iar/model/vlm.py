@@ -431,7 +431,8 @@ class VLM(TransformerLensAPI):
         embed = self.hf.get_input_embeddings()
         outer_decisions, self._decisions = self._decisions, {}
         with torch.inference_mode(), contextlib.ExitStack() as cleanup:
-            cleanup.callback(self._unwire)
+            cleanup.callback(self._unwire)  # and on an error, the caller's decision store comes back:
+            cleanup.push(lambda err, *_: err is not None and setattr(self, "_decisions", outer_decisions))
             step_embeds, step_pos, start = embeds, pos, 0
             step_mask = _archs.prompt_mask(
                 self.hf, self.spec, embeds, mask, pos, token_types, cache
@@ -467,10 +468,7 @@ class VLM(TransformerLensAPI):
                         self.hf, self.spec, embeds, mask, pos, token_types, None
                     )
         tokens: list[list[int]] = []
-        if new_tokens:
-            stacked = torch.stack(new_tokens, dim=1).tolist()
-        else:
-            stacked = [[] for _ in range(b)]
+        stacked = torch.stack(new_tokens, dim=1).tolist() if new_tokens else [[] for _ in range(b)]
         eos_set = set(self.eos_token_ids)
         for row in stacked:
             cut = next((j for j, t in enumerate(row) if t in eos_set), len(row))
