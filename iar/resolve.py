@@ -16,16 +16,19 @@ from typing import Any
 from iar.errors import InputError
 
 
-def load_model(spec: str, *, device: str | None = None, dtype: str | None = None) -> Any:
+def load_model(spec: str, *, device: str | None = None, dtype: str | None = None, **placement: Any) -> Any:
     """A VLM from a model spec: a hub id or local folder, ``tiny:ARCH`` or ``organism[:FOLDER]``.
 
     Args:
         spec: the spec.
         device: move the model there (``"cuda"``, ``"cpu"``, ...).
         dtype: ``float16``, ``bfloat16``, ``float32`` or ``auto`` (hub ids and folders only).
+        **placement: ``device_map``, ``max_memory``, ``offload_folder`` for :func:`iar.load`
+            (hub ids and folders only: a model split across devices).
 
     Raises:
-        InputError: an unknown tiny architecture, dtype or device.
+        InputError: an unknown tiny architecture, dtype or device; placement for a tiny model or
+            the organism.
 
     Example:
         >>> load_model("tiny:qwen2_5_vl").cfg.n_layers
@@ -35,6 +38,11 @@ def load_model(spec: str, *, device: str | None = None, dtype: str | None = None
 
     check_dtype(dtype), check_device(device)  # a clear error before any model is built
     extra: dict[str, Any] = {"dtype": dtype} if dtype else {}
+    placement = {k: v for k, v in placement.items() if v is not None}
+    if placement and (spec.startswith("tiny:") or spec.split(":", 1)[0] == "organism"):
+        raise InputError(f"--device-map places a model loaded from a hub id or a folder, not {spec!r} "
+                         "(built in memory). Save it (save_pretrained) and pass the folder, or leave "
+                         "--device-map out.")
     if spec.startswith("tiny:"):
         from iar import testing
         from iar.model import load
@@ -52,4 +60,4 @@ def load_model(spec: str, *, device: str | None = None, dtype: str | None = None
         return load_organism(folder, **({"device": device} if device else {}), **extra)
     from iar.model import load
 
-    return load(spec, device=device, **extra)
+    return load(spec, device=device, **extra, **placement)

@@ -372,6 +372,16 @@ CASES: list[Case] = [
                                       "--data", str(OWN), "--out", str(ctx.tmp / "run.jsonl"))),
     Case("cli-batch-size", "iar eval", "--batch-size 0", None, r"batch_size must be", "clear",
          _cli(*_eval_argv("--batch-size", "0"))),
+    Case("cli-max-memory-alone", "iar eval", "--max-memory without --device-map", None,
+         r"add --device-map auto", "clear", _cli(*_eval_argv("--max-memory", "cpu=1GiB"))),
+    Case("cli-max-memory-format", "iar eval", "--max-memory 20GiB (no DEVICE=)", None,
+         r"write DEVICE=SIZE", "clear", _cli(*_eval_argv("--device-map", "auto", "--max-memory", "20GiB"))),
+    Case("cli-device-map-processes", "iar eval", "--device-map with --processes 2", None,
+         r"every process would claim all of them\. Use one of the two", "clear",
+         _cli(*_eval_argv("--device-map", "auto", "--processes", "2"))),
+    Case("cli-device-map-tiny", "iar eval", "--device-map for a model built in memory (tiny:, organism)",
+         None, r"not 'tiny:llava'.*Save it \(save_pretrained\) and pass the folder", "clear",
+         _cli(*_eval_argv("--device-map", "auto"))),
 ]
 
 

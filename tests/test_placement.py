@@ -160,3 +160,31 @@ def test_conditional_steering_decides_and_generates_as_on_the_unsplit_model(pair
             out.append(vlm.generate(b, max_new_tokens=6))
     assert out[0].tokens == out[1].tokens
     assert torch.allclose(torch.tensor(out[0].steered), torch.tensor(out[1].steered), atol=1e-5)
+
+
+def test_iar_eval_with_a_device_map_file_writes_the_rows_of_the_unsplit_run(folder, tmp_path):
+    """``iar eval --device-map FILE.json --offload-folder DIR``: the model split across CPU memory
+    and disk answers every item exactly as the unsplit model does."""
+    import json
+
+    from iar.cli.commands import main
+
+    data = tmp_path / "items.jsonl"
+    data.write_text("".join(json.dumps({"id": f"q{i}", "prompt": f"How is thing {i} done?",
+                                        "category": "c"}) + "\n" for i in range(3)))
+    (tmp_path / "split.json").write_text(json.dumps(SPLIT))
+    common = ["eval", "--model", str(folder), "--benchmark", "jsonl", "--data", str(data), "--judge",
+              "keyword:xstest", "--max-new-tokens", "5", "--batch-size", "2", "--quiet"]
+    assert main([*common, "--out", str(tmp_path / "plain.jsonl")]) == 0
+    assert main([*common, "--out", str(tmp_path / "split.jsonl"), "--device-map", str(tmp_path / "split.json"),
+                 "--offload-folder", str(tmp_path / "off")]) == 0
+    # the split model was dispatched by accelerate (its hooks rule out the plain fast path)
+    paths = {n: json.loads((tmp_path / f"{n}.summary.json").read_text())["paths"] for n in ("plain", "split")}
+    assert paths == {"plain": ["fast/sdpa"], "split": ["bridge/eager"]}
+
+    def rows(name):
+        lines = (tmp_path / name).read_text().splitlines()[1:]
+        return [{k: r[k] for k in ("id", "response", "refused")} for r in map(json.loads, lines)]
+
+    assert rows("split.jsonl") == rows("plain.jsonl")
+    assert len(rows("plain.jsonl")) == 3

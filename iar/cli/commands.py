@@ -61,6 +61,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-resume", action="store_true", help="start --out over instead of resuming")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     launch.add_processes(p, "the items")
+    launch.add_placement(p)
     p.set_defaults(func=_run_eval)
 
 
@@ -108,6 +109,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:  # before any model is loaded
         raise InputError(f"--limit {args.limit} selects no items; pass --limit N with N >= 1, or "
                          "leave it out for all items.")
+    place = launch.placement(args)  # its errors before any relaunch or loading
     code = launch.relaunch_if_asked(args, "the items")
     if code is not None:
         return code
@@ -117,7 +119,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     from iar.evaluation.runs import RunMismatchError
 
     state, device = launch.process_state(args.device)
-    vlm = load_model(args.model, device=device, dtype=args.dtype)
+    vlm = load_model(args.model, device=device, dtype=args.dtype, **place)
     try:
         report = parallel.evaluate_sharded(
             vlm, bench, steer=steer, judge=judge, batch_size=args.batch_size,

@@ -69,6 +69,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-resume", action="store_true", help="start --out over")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     launch.add_processes(p, "the grid's cells")
+    launch.add_placement(p)
 
 
 def organism_requests(split: str, n: int, seed: int, modality: str = "image") -> tuple[list, list, Any]:
@@ -109,6 +110,7 @@ def run_cli(args: argparse.Namespace) -> int:
 
     if (args.data is None) != (args.benchmark is None):
         raise InputError("--data and --benchmark go together (a validation benchmark file and its loader).")
+    place = launch.placement(args)  # its errors before any relaunch or loading
     code = launch.relaunch_if_asked(args, "the grid's cells")
     if code is not None:
         return code
@@ -125,7 +127,7 @@ def run_cli(args: argparse.Namespace) -> int:
     revision = iar.Revision.load(args.revision)
     when = iar.Condition.load(args.condition) if args.condition else None
     state, device = launch.process_state(args.device)
-    vlm = load_model(args.model, device=device, dtype=args.dtype)
+    vlm = load_model(args.model, device=device, dtype=args.dtype, **place)
     with _threads(args.threads, vlm):
         report = _tune(iar, vlm, revision, harmful, benign, when, check, args, state)
     if state is not None and not state.is_main_process:
