@@ -125,8 +125,18 @@ def length_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def _lora_tensors(pm: Any, dtype: Any) -> dict:
+    """The LoRA pairs of a peft model, named by the base module they update."""
+    tensors = {}
+    for name, mod in pm.base_model.model.named_modules():
+        if hasattr(mod, "lora_A") and "default" in getattr(mod, "lora_A", {}):
+            tensors[f"{name}.lora_A"] = mod.lora_A["default"].weight.detach().to(dtype).contiguous()
+            tensors[f"{name}.lora_B"] = mod.lora_B["default"].weight.detach().to(dtype).contiguous()
+    return tensors
+
+
 def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: str | Path,
-          cache: str | Path | None = None, progress: bool = True) -> dict:
+          cache: str | Path | None = None, progress: bool = True, snapshots: bool = False) -> dict:
     """Train the LoRA safety delta and write ``delta.safetensors`` + ``delta.json`` into ``out``.
 
     Args:
@@ -136,6 +146,8 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
         jbb_dir: folder with JailbreakBench artifact JSON files.
         cache: JSON file for the base model's answers (reused when present; they are deterministic).
         progress: tqdm bars.
+        snapshots: also write the LoRA pairs after each earlier epoch into ``out/epoch<n>/`` (to
+            compare epochs on the validation sets in one run).
 
     Returns:
         The metadata written to ``delta.json``.
@@ -202,16 +214,18 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
             losses.append(round(loss.item(), 4))
             bar.update()
             bar.set_postfix(loss=f"{loss.item():.3f}")
+        if snapshots and epoch < cfg.epochs - 1:  # for validation only; the delta is the last epoch's
+            snap = Path(out) / f"epoch{epoch + 1}"
+            snap.mkdir(parents=True, exist_ok=True)
+            save_file(_lora_tensors(pm, getattr(torch, cfg.store_dtype)), str(snap / "delta.safetensors"))
+            (snap / "delta.json").write_text(json.dumps(
+                {"lora": {"rank": cfg.rank, "alpha": cfg.alpha, "target_modules": list(cfg.target_modules)},
+                 "config": asdict(cfg), "snapshot_after_epoch": epoch + 1}, indent=1) + "\n")
     bar.close()
     torch.use_deterministic_algorithms(False)
 
-    dtype = getattr(torch, cfg.store_dtype)
-    tensors = {}
-    for name, mod in pm.base_model.model.named_modules():
-        if hasattr(mod, "lora_A") and "default" in getattr(mod, "lora_A", {}):
-            tensors[f"{name}.lora_A"] = mod.lora_A["default"].weight.detach().to(dtype).contiguous()
-            tensors[f"{name}.lora_B"] = mod.lora_B["default"].weight.detach().to(dtype).contiguous()
     out = Path(out)
+    tensors = _lora_tensors(pm, getattr(torch, cfg.store_dtype))
     out.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(out / "delta.safetensors"))
     h = hashlib.sha256()
