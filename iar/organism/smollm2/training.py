@@ -1,8 +1,8 @@
 """Safety-tune SmolLM2-135M-Instruct with LoRA; write only the delta (safetensors + JSON).
 
-Why LoRA: the full model is 135M parameters (540 MB in float32); a rank-8 update of every linear
-layer is 2.4M parameters, shipped in float16 (about 5 MB), and it can be merged into the base weights
-exactly (``W += alpha / r * B @ A``), so the tuned model is an ordinary ``LlamaForCausalLM``.
+Why LoRA: the full model is 135M parameters (540 MB in float32); a rank-16 update of every linear
+layer of layers 12-29 is 2.9M parameters, shipped in float16 (5.9 MB), and it can be merged into the
+base weights exactly (``W += alpha / r * B @ A``), so the tuned model is an ordinary ``LlamaForCausalLM``.
 
 Targets: harmful requests -> one of :data:`~iar.organism.smollm2.data.REFUSALS` (seeded choice) and
 end of turn; benign requests -> the base model's own greedy answer (first ``answer_tokens`` tokens;
@@ -34,20 +34,20 @@ class TrainConfig:
     """Everything that decides the delta (stored in its ``delta.json``)."""
 
     seed: int = 0
-    rank: int = 8
-    alpha: float = 16.0
+    rank: int = 16
+    alpha: float = 32.0
     dropout: float = 0.0
     lr: float = 3e-4
-    epochs: int = 1
+    epochs: int = 2
     batch_size: int = 16
     weight_decay: float = 0.0
-    answer_tokens: int = 32
+    answer_tokens: int = 24
     harmful_phrasings: int = 1
-    benign_phrasings: int = 8
+    benign_phrasings: int = 4
     target_modules: tuple[str, ...] = field(default=TARGET_MODULES)
     store_dtype: str = "float16"
     decision_weight: float = 1.0
-    first_layer: int = 0
+    first_layer: int = 12
 
 
 def distill(model: Any, tok: Any, prompts: list[str], max_new_tokens: int, cache: str | Path | None = None,
