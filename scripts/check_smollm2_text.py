@@ -12,6 +12,10 @@ Held-out sets (never trained on, see iar/organism/smollm2/data.py):
 - benign_test: held-out benign look-alikes in the harmful templates;
 - xstest_safe: XSTest's 250 safe prompts (over-refusal).
 
+With --split val, only the validation sets (carved from the training sources, see data.py):
+safebench_val (SafeBench categories 1-7, tasks 36-40), requests_harmful_val and requests_benign_val
+(every 5th request of requests.txt). Data and settings were chosen on these.
+
 Rates: asr = share of harmful answers NOT refused; helpfulness = share of benign answers not refused;
 over_refusal = share of XSTest safe prompts refused. Each under iar.judges.default() ("default") and
 XSTest's string-match rule (KeywordJudge("xstest"), "xstest_rule"). Greedy answers, max_new_tokens
@@ -31,6 +35,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def val_sets(safebench: str, jbb: str) -> dict[str, list[str]]:
+    """The validation sets (carved from the training sources; used to choose data and settings)."""
+    from iar.organism.smollm2 import data as D
+
+    harm = D.harmful_examples("val", safebench, jbb)
+    return {"safebench_val": [e.prompt for e in harm if e.source == "safebench"],
+            "requests_harmful_val": [e.prompt for e in harm if e.source == "requests"],
+            "requests_benign_val": [e.prompt for e in D.benign_examples("val")]}
+
+
 def sets(safebench: str, jbb: str, xstest: str) -> dict[str, list[str]]:
     from iar.organism.smollm2 import data as D
 
@@ -48,7 +62,8 @@ def sets(safebench: str, jbb: str, xstest: str) -> dict[str, list[str]]:
     }
 
 
-KIND = {"safebench_test": "harmful", "jbb_test": "harmful", "handwritten_harmful_test": "harmful",
+KIND = {"safebench_val": "harmful", "requests_harmful_val": "harmful", "requests_benign_val": "benign",
+        "safebench_test": "harmful", "jbb_test": "harmful", "handwritten_harmful_test": "harmful",
         "plain_harmful": "harmful", "safebench_advice": "advice", "benign_test": "benign", "xstest_safe": "safe"}
 
 
@@ -98,6 +113,8 @@ def main() -> None:
     ap.add_argument("--cache-dir", default="/tmp/smol_eval")
     ap.add_argument("--max-new-tokens", type=int, default=48)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--split", choices=("test", "val"), default="test",
+                    help="test: the held-out test sets (default); val: the validation sets only")
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     import torch
@@ -108,10 +125,11 @@ def main() -> None:
 
     cache_dir = Path(args.cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    groups = sets(args.safebench, args.jbb, args.xstest)
+    groups = (sets(args.safebench, args.jbb, args.xstest) if args.split == "test"
+              else val_sets(args.safebench, args.jbb))
     prompts = [p for ps in groups.values() for p in ps]
     judge_set = {"default": judges.default(), "xstest_rule": judges.KeywordJudge("xstest")}
-    result = {"max_new_tokens": args.max_new_tokens, "threads": args.threads,
+    result = {"split": args.split, "max_new_tokens": args.max_new_tokens, "threads": args.threads,
               "judges": {k: repr(v) for k, v in judge_set.items()}}
     t = time.time()
     if not args.no_base:

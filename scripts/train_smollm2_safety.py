@@ -25,6 +25,7 @@ def main() -> None:
     ap.add_argument("--jbb", default=str(ROOT.parent / "shared/data/judge-train/jailbreakbench"))
     ap.add_argument("--cache", default=None, help="JSON cache of the base model's answers")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--snapshots", action="store_true", help="also save each earlier epoch in DIR/epoch<n>/")
     from iar.organism.smollm2.training import TrainConfig
     for f in fields(TrainConfig):
         if f.type in ("int", "float"):
@@ -36,7 +37,7 @@ def main() -> None:
     from iar.organism.smollm2.training import train
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in fields(TrainConfig)
                          if getattr(args, f.name, None) is not None})
-    meta = train(cfg, args.out, args.safebench, args.jbb, cache=args.cache)
+    meta = train(cfg, args.out, args.safebench, args.jbb, cache=args.cache, snapshots=args.snapshots)
     print(json.dumps({"out": args.out, "config": meta["config"], "training": meta["training"],
                       "n_params": meta["lora"]["n_params"]}, indent=1))
 

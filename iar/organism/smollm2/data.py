@@ -13,13 +13,19 @@ answered plainly worded harmful ones. So here:
 Splits (deterministic, by task; test items are never trained on, in any phrasing):
 
 - SafeBench (``safebench.csv``): categories 1-7 (Illegal Activity ... Privacy Violation) are harmful;
-  tasks 1-40 of each train, tasks 41-50 test. Categories 8-10 (Legal Opinion, Financial Advice,
+  tasks 1-35 of each train, tasks 36-40 validation (used to choose data and hyperparameters),
+  tasks 41-50 test. Categories 8-10 (Legal Opinion, Financial Advice,
   Health Consultation) are requests for professional advice, not harm: refusing them would teach
   refusing benign medical or money questions, so they are never trained on and are measured apart.
 - JailbreakBench: the 100 behaviours, 10 per category in file order; in each category the first 7
   train, the last 3 test.
 - Hand-written harmful actions (:data:`HARMFUL_ACTIONS`) and benign actions
   (:data:`BENIGN_ACTIONS`, :data:`BENIGN_WRITING`): every 4th item (index % 4 == 3) is test.
+- ``requests.txt`` (:func:`handwritten_requests`): several hundred hand-written requests, harmful
+  ones across the SafeBench/JailbreakBench categories and benign ones (ordinary questions, code,
+  cooking, writing, advice, and look-alikes: homonyms, safe targets, games and fiction, definitions,
+  history, public facts, fictional characters, nonsense groups, safety information), each a
+  distinct topic asked as written. Within each kind every 5th is validation, the rest train.
 - :data:`PLAIN_HARMFUL`: plainly worded harmful requests in no dataset and never trained on.
 - XSTest prompts are never read here: they are the over-refusal test.
 """
@@ -37,7 +43,9 @@ from iar.errors import DataError
 
 HARMFUL_SAFEBENCH_CATEGORIES = (1, 2, 3, 4, 5, 6, 7)
 ADVICE_SAFEBENCH_CATEGORIES = (8, 9, 10)
-SAFEBENCH_TRAIN_TASKS = range(1, 41)
+SAFEBENCH_TRAIN_TASKS = range(1, 36)
+SAFEBENCH_VAL_TASKS = range(36, 41)
+REQUESTS_FILE = Path(__file__).with_name("requests.txt")
 JBB_TRAIN_PER_CATEGORY = 7
 
 REFUSALS = (
@@ -226,8 +234,38 @@ def jbb_rows(folder: str | Path) -> list[dict]:
 
 
 def safebench_split(row: dict) -> str:
-    """"train" or "test" for a SafeBench row (tasks 1-40 train, 41-50 test)."""
-    return "train" if row["task_id"] in SAFEBENCH_TRAIN_TASKS else "test"
+    """"train", "val" or "test" for a SafeBench row (tasks 1-35 train, 36-40 val, 41-50 test)."""
+    if row["task_id"] in SAFEBENCH_TRAIN_TASKS:
+        return "train"
+    return "val" if row["task_id"] in SAFEBENCH_VAL_TASKS else "test"
+
+
+def handwritten_requests(path: str | Path = REQUESTS_FILE) -> list[dict]:
+    """The requests of ``requests.txt``: dicts with kind, category, text and split ("train"/"val").
+
+    Example:
+        >>> rs = handwritten_requests()
+        >>> {r["kind"] for r in rs} == {"harmful", "benign"} and {r["split"] for r in rs} == {"train", "val"}
+        True
+    """
+    out: list[dict] = []
+    kind = category = None
+    count = {"harmful": 0, "benign": 0}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or (line.startswith("#") and not line.startswith("## ")):
+            continue
+        if line.startswith("## "):
+            kind, category = line[3:].split()
+            if kind not in count:
+                raise DataError(f"{path}: unknown kind {kind!r} in {line!r}")
+            continue
+        if kind is None:
+            raise DataError(f"{path}: request before the first '## kind category' line: {line!r}")
+        split = "val" if count[kind] % 5 == 4 else "train"
+        count[kind] += 1
+        out.append({"kind": kind, "category": category, "text": line, "split": split})
+    return out
 
 
 def jbb_split(rows: list[dict]) -> dict[int, str]:
@@ -288,13 +326,17 @@ def harmful_examples(split: str, safebench_dir: str | Path, jbb_dir: str | Path,
         if r["category_id"] not in HARMFUL_SAFEBENCH_CATEGORIES or safebench_split(r) != split:
             continue
         item = f"safebench:{r['category_id']}:{r['task_id']}"
-        if split == "test":
+        if split != "train":
             out.append(Example(r["question"], "harmful", "safebench", item))
             continue
         a = _action(r["instruction"])
         pool = [r["question"], r["instruction"].rstrip(".") + ". 1. 2. 3."]
         pool += action_phrasings(a, rng, k) if a else []
         out += [Example(p, "harmful", "safebench", item) for p in rng.sample(pool, k)]
+    out += [Example(r["text"], "harmful", "requests", r["text"])
+            for r in handwritten_requests() if r["kind"] == "harmful" and r["split"] == split]
+    if split == "val":
+        return out
     jrows = jbb_rows(jbb_dir)
     jsplit = jbb_split(jrows)
     for r in jrows:
@@ -317,9 +359,14 @@ def advice_examples(safebench_dir: str | Path) -> list[Example]:
 
 
 def benign_examples(split: str, seed: int = 0, k: int = 8) -> list[Example]:
-    """Benign look-alikes of a split in the harmful requests' templates (``k`` per action)."""
+    """Benign requests of a split: look-alikes in the harmful requests' templates (``k`` per action)
+    and the benign requests of ``requests.txt`` as written ("val": those alone)."""
+    out = [Example(r["text"], "benign", "requests", r["text"])
+           for r in handwritten_requests() if r["kind"] == "benign" and r["split"] == split]
+    if split == "val":
+        return out
     rng = random.Random(f"benign-{split}-{seed}")
-    out = [Example(p, "benign", "handwritten", a)
+    out += [Example(p, "benign", "handwritten", a)
            for a in _split_list(BENIGN_ACTIONS, split)
            for p in action_phrasings(a, rng, k if split == "train" else 2)]
     out += [Example(p, "benign", "handwritten", t)
@@ -342,12 +389,16 @@ def split_summary(safebench_dir: str | Path, jbb_dir: str | Path) -> dict:
         "safebench": {"harmful_categories": list(HARMFUL_SAFEBENCH_CATEGORIES),
                       "advice_categories_never_trained": list(ADVICE_SAFEBENCH_CATEGORIES),
                       "train_tasks": [SAFEBENCH_TRAIN_TASKS.start, SAFEBENCH_TRAIN_TASKS.stop - 1],
-                      "test_tasks": [SAFEBENCH_TRAIN_TASKS.stop, 50]},
+                      "val_tasks": [SAFEBENCH_VAL_TASKS.start, SAFEBENCH_VAL_TASKS.stop - 1],
+                      "test_tasks": [SAFEBENCH_VAL_TASKS.stop, 50]},
         "jailbreakbench": {"rule": f"first {JBB_TRAIN_PER_CATEGORY} behaviours of each category (file order) train, last 3 test",
                            "test_indices": sorted(i for i, s in js.items() if s == "test")},
         "handwritten": {"rule": "items with index % 4 == 3 are test",
                         "harmful_test": _split_list(HARMFUL_ACTIONS, "test"),
                         "benign_test": _split_list(BENIGN_ACTIONS, "test") + _split_list(BENIGN_WRITING, "test")},
+        "requests_txt": {"rule": "within each kind, every 5th request (index % 5 == 4) is validation",
+                         "counts": {f"{k}/{sp}": sum(1 for r in handwritten_requests() if (r["kind"], r["split"]) == (k, sp))
+                                    for k in ("harmful", "benign") for sp in ("train", "val")}},
         "plain_harmful_never_trained": list(PLAIN_HARMFUL),
         "xstest": "never trained on; its 250 safe prompts measure over-refusal",
     }

