@@ -31,10 +31,8 @@ from typing import Any
 
 from iar.errors import DependencyError
 from iar.organism.smollm2 import vlm_data as VD
+from iar.organism.smollm2.training import TARGET_MODULES
 
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 @dataclass
@@ -68,10 +66,11 @@ def pixels(gray: Any) -> Any:
     at 256 px resizing and cropping are identities).
     """
     import torch
+    from transformers.image_utils import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD
 
     x = gray.float().div(255.0).unsqueeze(1).expand(-1, 3, -1, -1)
-    mean = torch.tensor(CLIP_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(CLIP_STD).view(1, 3, 1, 1)
+    mean = torch.tensor(OPENAI_CLIP_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(OPENAI_CLIP_STD).view(1, 3, 1, 1)
     return (x - mean) / std
 
 
