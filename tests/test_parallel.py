@@ -90,6 +90,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _kill_rank1_once(proc: subprocess.Popen, ready, timeout: float = 90) -> int | None:
+    """SIGKILL the torchrun worker of rank 1 as soon as ``ready()`` (e.g. its shard holds one
+    record); its pid, or None if the run ended or ``timeout`` passed first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ready():
+            ranks = {_rank_of(c): c for c in _children(proc.pid)}
+            if "1" in ranks:
+                os.kill(ranks["1"], signal.SIGKILL)
+                return ranks["1"]
+        time.sleep(0.02)
+    return None
+
+
 def _rank_of(pid: int) -> str | None:
     try:
         env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
@@ -121,16 +135,7 @@ def test_sigkill_one_process_then_rerun_gives_one_row_per_item(single, tmp_path)
     script.write_text(SLOW)
     proc = _torchrun([str(script)], _args(data, out))
     shard1 = out.with_name("run.rank1-of-2.jsonl")
-    killed = None
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None:
-        if shard1.exists() and len(shard1.read_text().splitlines()) >= 2:  # header + one row
-            ranks = {_rank_of(c): c for c in _children(proc.pid)}
-            if "1" in ranks:
-                os.kill(ranks["1"], signal.SIGKILL)
-                killed = ranks["1"]
-                break
-        time.sleep(0.02)
+    killed = _kill_rank1_once(proc, lambda: shard1.exists() and len(shard1.read_text().splitlines()) >= 2)
     code, log = _finish(proc)
     assert killed is not None, f"rank 1 was not seen mid-run:\n{log[-3000:]}"
     assert code != 0
@@ -286,17 +291,12 @@ def test_tune_sigkill_one_process_then_rerun_gives_one_record_per_cell(tuned, tm
     env = {"TUNE_LOG": str(log_file), "TUNE_SLEEP": "1.5", "TUNE_REPORTS": str(reports)}
     proc = _torchrun([str(script)], _tune_args(tmp, out), env)
     shard1 = out.with_name("run.rank1-of-2.jsonl")  # rank 1 has the grid's last two cells
-    killed = None
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None:
+
+    def one_whole_cell() -> bool:  # header + one whole cell
         text = shard1.read_text() if shard1.exists() else ""
-        if text.endswith("\n") and len(text.splitlines()) >= 2:  # header + one whole cell
-            ranks = {_rank_of(c): c for c in _children(proc.pid)}
-            if "1" in ranks:
-                os.kill(ranks["1"], signal.SIGKILL)
-                killed = ranks["1"]
-                break
-        time.sleep(0.02)
+        return text.endswith("\n") and len(text.splitlines()) >= 2
+
+    killed = _kill_rank1_once(proc, one_whole_cell)
     code, log = _finish(proc)
     assert killed is not None, f"rank 1 was not seen mid-run:\n{log[-3000:]}"
     assert code != 0
