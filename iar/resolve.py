@@ -1,7 +1,9 @@
 """Model specs: the strings ``--model`` and ``iar.demo.run(model=...)`` accept, resolved to a VLM.
 
 A spec is a hub id or local folder (:func:`iar.load`), ``tiny:ARCH`` (an offline tiny model from
-:func:`iar.testing.tiny_vlm`) or ``organism`` / ``organism:FOLDER`` (the trained model organism).
+:func:`iar.testing.tiny_vlm`) or ``organism`` / ``organism:FOLDER`` (the trained model organism),
+``organism:smollm2`` / ``organism:smollm2:FOLDER`` (the SmolLM2 organism, shipped or trained into
+FOLDER by ``iar organism train --backbone smollm2``).
 It sits below the application layer, so the demo and the command line share it without one
 importing the other.
 
@@ -17,10 +19,10 @@ from iar.errors import InputError
 
 
 def load_model(spec: str, *, device: str | None = None, dtype: str | None = None, **placement: Any) -> Any:
-    """A VLM from a model spec: a hub id or local folder, ``tiny:ARCH`` or ``organism[:FOLDER]``.
+    """A VLM from a model spec: a hub id or local folder, ``tiny:ARCH`` or ``organism[:NAME][:FOLDER]``.
 
     Args:
-        spec: the spec.
+        spec: the spec; ``NAME`` is ``tiny`` (the default) or ``smollm2`` (:func:`iar.organism.load`).
         device: move the model there (``"cuda"``, ``"cpu"``, ...).
         dtype: ``float16``, ``bfloat16``, ``float32`` or ``auto`` (hub ids and folders only).
         **placement: ``device_map``, ``max_memory``, ``offload_folder`` for :func:`iar.load`
@@ -53,11 +55,18 @@ def load_model(spec: str, *, device: str | None = None, dtype: str | None = None
                              f"{testing.ARCHITECTURES}.")
         return load(*testing.tiny_vlm(arch), device=device, **extra)
     if spec == "organism" or spec.startswith("organism:"):
-        # the trained model organism: shipped weights, or organism:FOLDER for one from `train`
+        # organism[:NAME][:FOLDER]: the tiny organism or smollm2, shipped or trained into FOLDER
+        from iar.organism import BACKBONES
         from iar.organism import load as load_organism
 
-        folder = spec.split(":", 1)[1] if ":" in spec else None
-        return load_organism(folder, **({"device": device} if device else {}), **extra)
+        rest = spec.split(":", 1)[1] if ":" in spec else ""
+        name, _, folder = rest.partition(":")
+        if name not in BACKBONES:  # organism:FOLDER (a SmolLM2 folder is recognised by its vlm.json)
+            name, folder = "", rest
+        kw = {**({"device": device} if device else {}), **extra}
+        if name:
+            return load_organism(name, path=folder or None, **kw)
+        return load_organism(folder or None, **kw)
     from iar.model import load
 
     return load(spec, device=device, **extra, **placement)

@@ -6,8 +6,8 @@
 Each subcommand is registered by a small ``_add_<name>(subparsers)`` function that sets
 ``func`` (the handler, taking the parsed args and returning an exit code); add yours to
 `SUBCOMMANDS`. ``--model`` also takes ``tiny:ARCH`` (an `iar.testing.tiny_vlm` architecture, for
-offline checks) and ``organism`` / ``organism:FOLDER`` (the trained model organism; see
-`iar.resolve.load_model`).
+offline checks) and ``organism`` / ``organism:FOLDER`` (the trained model organism) or
+``organism:smollm2[:FOLDER]`` (the SmolLM2 organism; see `iar.resolve.load_model`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
                                    "command resumes where it stopped.")
     p.add_argument("--model", required=True,
                    help="hub id or local folder of a supported VLM; tiny:llava (etc.) for a tiny "
-                        "offline model; organism (or organism:FOLDER) for the model organism")
+                        "offline model; organism (or organism:FOLDER) for the model organism, "
+                        "organism:smollm2[:FOLDER] for the SmolLM2 one")
     p.add_argument("--benchmark", required=True, choices=sorted(LOADERS), help="benchmark format")
     p.add_argument("--data", required=True, help="benchmark folder or file (or a datasets hub id)")
     p.add_argument("--out", required=True, help="JSONL run file, e.g. runs/NAME.jsonl")
