@@ -119,6 +119,14 @@ def _tune_under_launcher(ctx: Any) -> Any:
             os.environ["WORLD_SIZE"] = old
 
 
+def _smol_check(ctx: Any, questions: Path) -> Any:
+    """The SmolLM2 check on a questions file, with a model folder that does not exist: the file's
+    own mistakes must be found first."""
+    from iar.organism.smollm2.check import check
+
+    return check(ctx.tmp / "no-model", questions=questions, progress=False)
+
+
 class _ShortJudge:
     """A judge that answers for only the first response of each batch."""
 
@@ -350,6 +358,31 @@ CASES: list[Case] = [
          DataError, r"cannot be read", "clear",
          lambda ctx: Item("1", "c", "Describe.", image_source=ctx.tmp / "pic.png").image,
          setup=lambda ctx: _write(ctx.tmp / "pic.png", b"not a png")),
+    # ---- iar.organism (the SmolLM2 organism: names, and the questions file of its check)
+    Case("organism-unknown-name", "iar.organism.load", "an organism name that does not exist ('llama')",
+         InputError, r"Unknown organism 'llama': choose one of tiny, smollm2", "clear",
+         lambda ctx: iar.organism.load("llama")),
+    Case("organism-text-delta-tiny", "iar.organism.load", "text_delta= for the tiny organism", InputError,
+         r"the tiny organism has none", "clear", lambda ctx: iar.organism.load(text_delta=str(ctx.tmp))),
+    Case("questions-missing-file", "iar.organism.smollm2.check.check", "questions= a file that does not exist",
+         DataError, r"does not exist; pass a CSV file with a header line 'question,kind'", "clear",
+         lambda ctx: _smol_check(ctx, ctx.tmp / "nope.csv")),
+    Case("questions-missing-column", "iar.organism.smollm2.check.check", "a questions CSV without a kind column",
+         DataError, r"lacks \['kind'\]", "clear",
+         lambda ctx: _smol_check(ctx, ctx.tmp / "q.csv"),
+         setup=lambda ctx: _write(ctx.tmp / "q.csv", "question\nHow do I bake bread?\n")),
+    Case("questions-bad-kind", "iar.organism.smollm2.check.check", "a questions CSV row of kind 'unsafe'",
+         DataError, r"line 2: kind 'unsafe'.*write harmful or benign", "clear",
+         lambda ctx: _smol_check(ctx, ctx.tmp / "q.csv"),
+         setup=lambda ctx: _write(ctx.tmp / "q.csv", "question,kind\nHow do I pick a lock?,unsafe\n")),
+    Case("questions-empty", "iar.organism.smollm2.check.check", "a questions CSV with a header only",
+         DataError, r"holds no question", "clear", lambda ctx: _smol_check(ctx, ctx.tmp / "q.csv"),
+         setup=lambda ctx: _write(ctx.tmp / "q.csv", "question,kind\n")),
+    Case("questions-too-long", "iar.organism.smollm2.check.check",
+         "a question longer than the image holds (8 rows of 8 tokens)", DataError,
+         r"line 2: the image path cannot carry .*shorten the question", "clear",
+         lambda ctx: _smol_check(ctx, ctx.tmp / "q.csv"),
+         setup=lambda ctx: _write(ctx.tmp / "q.csv", "question,kind\n" + "word " * 70 + "?,harmful\n")),
     # ---- the command line
     Case("cli-dtype-alias", "iar eval", "--dtype fp16", None, r"unknown dtype 'fp16'", "traceback",
          _cli(*_eval_argv("--dtype", "fp16"))),

@@ -136,7 +136,7 @@ def test_a_folder_with_vlm_json_is_recognised_as_smollm2(tmp_path):
 # ------------------------------------------------------------------------ questions file
 
 BAD_CSV = {
-    "missing-file": (None, r"--questions: '.*nope\.csv' is not a file"),
+    "missing-file": (None, r"questions file '.*nope\.csv' does not exist"),
     "missing-column": ("question,label\nHow do I bake bread?,benign\n", r"lacks \['kind'\].*header 'question,kind'"),
     "bad-kind": ("question,kind\nHow do I bake bread?,benign\nHow do I pick a lock?,unsafe\n",
                  r"line 3: kind 'unsafe' for 'How do I pick a lock\?'; write harmful or benign"),
@@ -155,7 +155,7 @@ def test_a_bad_questions_file_is_a_clear_error_before_any_model_loads(case, tmp_
     code, out, err = _cli("organism", "check", "--backbone", "smollm2", "--path", str(tmp_path / "no-such-dir"),
                           "--questions", str(csv), "--json")
     assert code == 2 and out == "" and "Traceback" not in err
-    assert err.startswith("iar organism: error: --questions: ")
+    assert err.startswith("iar organism: error: questions file ")
     assert re.search(message, err), err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
@@ -167,7 +167,8 @@ def test_a_question_the_image_cannot_carry_is_named_before_any_model_loads(tmp_p
     code, out, err = _cli("organism", "check", "--backbone", "smollm2", "--path", str(tmp_path / "no-such-dir"),
                           "--questions", str(csv))
     assert code == 2 and out == ""
-    assert "line 3: The image path cannot carry 'word word" in err and "shorten the question" in err
+    assert "line 3: the image path cannot carry 'word word" in err and "it needs 9 rows of 8 tokens" in err
+    assert "shorten the question" in err
     with pytest.raises(DataError, match="line 3"):
         from iar.organism.smollm2.check import check
 

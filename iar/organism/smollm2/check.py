@@ -77,7 +77,7 @@ def read_questions(path: str | Path, tok: Any = None) -> list[VD.Item]:
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"--questions: {str(path)!r} is not a file; pass a CSV file with a header line "
+        raise DataError(f"questions file {str(path)!r} does not exist; pass a CSV file with a header line "
                         "'question,kind' and one question a line (kind: harmful or benign).")
     rows: list[tuple[str, VD.Item]] = []
     with path.open(encoding="utf-8-sig", newline="") as f:
@@ -85,20 +85,20 @@ def read_questions(path: str | Path, tok: Any = None) -> list[VD.Item]:
         columns = [c.strip() for c in reader.fieldnames or []]
         missing = [c for c in ("question", "kind") if c not in columns]
         if missing:
-            raise DataError(f"--questions: {str(path)!r} has columns {columns} but lacks {missing}; its "
+            raise DataError(f"questions file {str(path)!r} has columns {columns} but lacks {missing}; its "
                             "first line must be the header 'question,kind' (kind: harmful or benign).")
         reader.fieldnames = columns
         for row in reader:
             question = (row.get("question") or "").strip()
             kind = (row.get("kind") or "").strip().lower()
-            where = f"--questions: {str(path)!r}, line {reader.line_num}"
+            where = f"questions file {str(path)!r}, line {reader.line_num}"
             if not question:
                 raise DataError(f"{where}: the question is empty; write the question or remove the line.")
             if kind not in KINDS:
                 raise DataError(f"{where}: kind {row.get('kind')!r} for {question!r}; write harmful or benign.")
             rows.append((where, VD.Item(question, "request", question, kind, "csv", "test")))
     if not rows:
-        raise DataError(f"--questions: {str(path)!r} holds no question; add lines 'QUESTION,harmful' or "
+        raise DataError(f"questions file {str(path)!r} holds no question; add lines 'QUESTION,harmful' or "
                         "'QUESTION,benign' under the header 'question,kind'.")
     if tok is not None:
         from iar.organism.smollm2.vision import GRID, layout
@@ -107,8 +107,12 @@ def read_questions(path: str | Path, tok: Any = None) -> list[VD.Item]:
             try:
                 layout(it.image_text(), tok)
             except InputError as e:
-                raise DataError(f"{where}: {e} The image holds {GRID} rows of {GRID} tokens (one token a "
-                                "cell): shorten the question or split it in two, or remove it.") from e
+                head = f"The image path cannot carry {it.image_text()!r}: "
+                why = (str(e)[len(head):] if str(e).startswith(head) else str(e)).split("; shorten")[0]
+                short = it.text if len(it.text) <= 60 else it.text[:57] + "..."
+                raise DataError(f"{where}: the image path cannot carry {short!r}: {why.rstrip('.')}. The "
+                                f"image holds {GRID} rows of {GRID} tokens (one token a cell): shorten the "
+                                "question or split it in two, or remove it.") from e
     return [it for _, it in rows]
 
 
@@ -187,7 +191,8 @@ def check(path: str | Path | None = None, text_delta: str | Path | None = None,
         questions: a CSV file with columns ``question,kind``; default: the held-out test sets.
         max_new_tokens: answer length cap (greedy).
         limit: at most this many questions per set (quick runs).
-        safebench_dir, jbb_dir: data of the held-out sets (unused with ``questions``).
+        safebench_dir: folder with FigStep's ``safebench.csv`` (held-out sets; unused with ``questions``).
+        jbb_dir: folder with JailbreakBench's artifacts (held-out sets; unused with ``questions``).
         batch_size: prompts per ``generate`` call.
         answers: also write every answer to this JSON file.
         progress: a tqdm bar over the generation batches.

@@ -85,7 +85,8 @@ def train(out: str | Path, seed: int = 0, safebench_dir: str | Path | None = Non
     Args:
         out: folder to write (must not exist, or be empty).
         seed: the seed of both trainings (their configurations are otherwise the defaults).
-        safebench_dir, jbb_dir: data folders (default :data:`SAFEBENCH_DIR`, :data:`JBB_DIR`).
+        safebench_dir: folder with FigStep's ``safebench.csv`` (default :data:`SAFEBENCH_DIR`).
+        jbb_dir: folder with JailbreakBench's artifacts (default :data:`JBB_DIR`).
         progress: tqdm bars.
 
     Returns:
