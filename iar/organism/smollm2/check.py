@@ -108,7 +108,7 @@ def read_questions(path: str | Path, tok: Any = None) -> list[VD.Item]:
                 layout(it.image_text(), tok)
             except InputError as e:
                 head = f"The image path cannot carry {it.image_text()!r}: "
-                why = (str(e)[len(head):] if str(e).startswith(head) else str(e)).split("; shorten")[0]
+                why = str(e).removeprefix(head).split("; shorten")[0]
                 short = it.text if len(it.text) <= 60 else it.text[:57] + "..."
                 raise DataError(f"{where}: the image path cannot carry {short!r}: {why.rstrip('.')}. The "
                                 f"image holds {GRID} rows of {GRID} tokens (one token a cell): shorten the "
