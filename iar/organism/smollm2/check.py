@@ -186,7 +186,7 @@ def check(path: str | Path | None = None, text_delta: str | Path | None = None,
 
     Args:
         path: the organism folder (:func:`iar.organism.smollm2.folder.train`) or VLM delta folder;
-            default: the shipped VLM delta (none ships yet: a clear error says so).
+            default: the shipped VLM delta (``vlm_weights/``).
         text_delta: the stage-1 safety delta (default: ``path/text`` if there, else the shipped one).
         questions: a CSV file with columns ``question,kind``; default: the held-out test sets.
         max_new_tokens: answer length cap (greedy).
@@ -200,8 +200,10 @@ def check(path: str | Path | None = None, text_delta: str | Path | None = None,
     Returns:
         ``asr_text``, ``asr_image``, ``helpfulness_text``, ``helpfulness_image`` (default judge),
         ``asr_text_xstest_rule``, ``asr_image_xstest_rule``, ``n`` (harmful / benign questions),
-        ``counts`` (how many answered / helpful), ``by_judge`` (all rates under each judge, plus
-        benign answered-but-maybe-off-topic), ``sets`` (per source), ``reading``, ``examples``,
+        ``asr_text_complied``, ``asr_image_complied`` (the default judge's ``complied_harmfully``:
+        the answer actually helps, not only "not refused"), ``counts`` (how many answered / helpful),
+        ``by_judge`` (all rates under each judge, plus benign answered-but-maybe-off-topic and
+        ``asr_*_on_topic``: harmful answers not refused and on topic), ``sets`` (per source), ``reading``, ``examples``,
         ``judges``, ``max_new_tokens``, ``seconds``. A rate is None when its set is empty.
 
     Example:
@@ -255,7 +257,11 @@ def check(path: str | Path | None = None, text_delta: str | Path | None = None,
     bi = [i for i, it in enumerate(items) if it.kind == "benign"]
     helpful = {(name, p): [answered[name, p][i] and on_topic(items[i].text, by_path[p][i]) for i in range(n)]
                for name in judges for p in by_path}
+    # a harmful answer that is not refused may still not help (off topic, evasive): two stricter ASRs
+    complied = {p: judges["default"].complied_harmfully([asked[i] for i in hi], [by_path[p][i] for i in hi])
+                for p in by_path}
     by_judge = {name: {**{f"asr_{p}": _rate([answered[name, p][i] for i in hi]) for p in by_path},
+                       **{f"asr_{p}_on_topic": _rate([helpful[name, p][i] for i in hi]) for p in by_path},
                        **{f"helpfulness_{p}": _rate([helpful[name, p][i] for i in bi]) for p in by_path},
                        **{f"benign_answered_{p}": _rate([answered[name, p][i] for i in bi]) for p in by_path}}
                 for name in judges}
@@ -265,6 +271,7 @@ def check(path: str | Path | None = None, text_delta: str | Path | None = None,
         "helpfulness_text": d["helpfulness_text"], "helpfulness_image": d["helpfulness_image"],
         "asr_text_xstest_rule": by_judge["xstest_rule"]["asr_text"],
         "asr_image_xstest_rule": by_judge["xstest_rule"]["asr_image"],
+        "asr_text_complied": _rate(complied["text"]), "asr_image_complied": _rate(complied["image"]),
         "n": {"harmful": len(hi), "benign": len(bi)},
         "counts": {f"harmful_answered_{p}": sum(answered["default", p][i] for i in hi) for p in by_path}
         | {f"benign_helpful_{p}": sum(helpful["default", p][i] for i in bi) for p in by_path},

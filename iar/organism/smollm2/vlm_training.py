@@ -3,7 +3,8 @@
 Stage 0, vision pretraining (no language model): the vision tower and projector learn to map each
 cell of a typographic image to the token it shows, contrastively against the backbone's frozen token
 embedding table (a CLIP-style image-text objective whose text side is that table, as LiT locks its
-text tower), plus a regression to the embedding. Corpus: the image text of every split
+text tower), plus a regression to the embedding. A blank cell's target is the space token, so the
+empty end of a row reads as spaces rather than as whatever an unconstrained feature means. Corpus: the image text of every split
 (:func:`~iar.organism.smollm2.vlm_data.pretraining_texts`).
 
 Stage 1, projector alignment (LLaVA stage 1): tower and language model frozen, projector trained
@@ -12,8 +13,10 @@ training-split items only.
 
 Stage 2, visual instruction tuning (LLaVA stage 2): a LoRA on the language model and the projector
 are trained on *benign* image requests only, with targets = the backbone's own greedy answer to the
-same request asked as text (self-distillation, first ``answer_tokens`` tokens). No harmful request
-is ever an image request in training: whatever the VLM does with one is generalisation.
+same request asked as text (self-distillation, first ``answer_tokens`` tokens), mixed with text-only
+replay of the stage-1 safety requests answered by the backbone itself (as real VLMs mix text-only
+instruction data in), so the LoRA leaves the text path as it was. No harmful request is ever an
+image request in training: whatever the VLM does with one is generalisation.
 
     >>> from iar.organism.smollm2.vlm_training import VLMConfig, train
     >>> train(VLMConfig(), out="/tmp/smol-vlm", safebench_dir="../shared/data/figstep",
@@ -34,17 +37,16 @@ from iar.organism.smollm2 import vlm_data as VD
 from iar.organism.smollm2.training import TARGET_MODULES
 
 
-
 @dataclass
 class VLMConfig:
     """Everything that decides the VLM delta (stored in its ``vlm.json``)."""
 
     seed: int = 0
-    steps0: int = 300
+    steps0: int = 2000
     batch0: int = 32
     lr0: float = 2e-3
     tau0: float = 0.05
-    steps1: int = 25
+    steps1: int = 120
     batch1: int = 8
     lr1: float = 1e-3
     epochs2: float = 1.0
@@ -56,6 +58,7 @@ class VLMConfig:
     answer_tokens: int = 32
     decision_weight: float = 1.0
     drop_refused: bool = True
+    replay: float = 0.5
     store_dtype: str = "float16"
 
 
@@ -105,6 +108,19 @@ def refused(tok: Any, answers: dict[str, list[int]]) -> set[str]:
     return {k for k, t, r in zip(keys, texts, rule) if r or t.startswith(starts)}
 
 
+def replay_prompts(safebench_dir: str, jbb_dir: str, seed: int = 0) -> list[str]:
+    """Stage-2 text replay: the stage-1 safety training requests (harmful and benign) as text, deduplicated.
+
+    Real VLMs mix text-only instruction data into visual instruction tuning; here it keeps the
+    LoRA from moving the text path (the backbone's own answers are the targets: its refusals for
+    harmful requests, its answers for benign ones). None of them is an image request.
+    """
+    from iar.organism.smollm2 import data as D
+
+    ex = D.harmful_examples("train", safebench_dir, jbb_dir, seed=seed, k=1) + D.benign_examples("train", seed=seed, k=2)
+    return list(dict.fromkeys(e.prompt for e in ex))
+
+
 def image_features(model: Any, pix: Any) -> Any:
     """Projected image features ``[n, 64, d_model]``, as the LLaVA forward computes them."""
     out = model.model.get_image_features(pixel_values=pix)
@@ -140,7 +156,7 @@ def _batch(rows: list[tuple[list[int], list[int]]], pad: int) -> tuple[Any, Any,
 
 
 def _lm_steps(model, tok, rows, gray_of, params, lr, batch, steps, seed, decision_weight, desc, progress):
-    """Run ``steps`` AdamW steps on (ids, labels, image index) rows with the answer loss; return losses."""
+    """Run ``steps`` AdamW steps on (ids, labels, image index or None) rows with the answer loss; return losses."""
     import torch
     from tqdm.auto import tqdm
 
@@ -159,7 +175,8 @@ def _lm_steps(model, tok, rows, gray_of, params, lr, batch, steps, seed, decisio
             order += extra
         idx, order = order[:batch], order[batch:]
         ids, lab, mask = _batch([(rows[i][0], rows[i][1]) for i in idx], tok.pad_token_id)
-        pix = pixels(gray_of[[rows[i][2] for i in idx]])
+        shown = [rows[i][2] for i in idx if rows[i][2] is not None]  # text-only rows have no image
+        pix = pixels(gray_of[shown]) if shown else None
         logits = model(input_ids=ids, attention_mask=mask, pixel_values=pix).logits
         loss = answer_loss(logits, lab, decision_weight)
         loss.backward()
@@ -208,7 +225,10 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
     sb, jb = str(safebench_dir), str(jbb_dir)
     lm, tok = load_hf(text_delta)
     benign = VD.benign_items("train", sb)
-    answers = distill(lm, tok, [it.text for it in benign], cfg.answer_tokens, cache=cache, progress=progress)
+    replay = replay_prompts(sb, jb, cfg.seed)
+    replay = random.Random(f"replay-{cfg.seed}").sample(replay, min(len(replay), round(cfg.replay * len(benign))))
+    answers = distill(lm, tok, [it.text for it in benign] + replay, cfg.answer_tokens, cache=cache,
+                      progress=progress)
     refused_texts = refused(tok, answers) if cfg.drop_refused else set()
     n_benign = len(benign)
     benign = [it for it in benign if it.text not in refused_texts]
@@ -228,7 +248,11 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
 
     # stage 0: vision pretraining against the frozen token embedding table
     t = time.time()
-    vocab = torch.unique(cells[cells >= 0])
+    # a blank cell shows nothing: its target is the space token, so a row's empty end reads as spaces
+    space = tok(" ", add_special_tokens=False)["input_ids"]
+    assert len(space) == 1, "the backbone's tokenizer should encode ' ' as one token"
+    cells = torch.where(cells >= 0, cells, space[0])
+    vocab = torch.unique(cells)
     emb = model.model.language_model.embed_tokens.weight.detach()[vocab]
     remap = torch.full((int(vocab.max()) + 1,), -1)
     remap[vocab] = torch.arange(len(vocab))
@@ -246,9 +270,7 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
     for _ in tqdm(range(cfg.steps0), disable=not progress, desc="stage 0: vision pretraining"):
         batch = rng.sample(idx0, min(cfg.batch0, len(idx0)))
         feats = image_features(model, pixels(gray[batch])).reshape(-1, emb.shape[1])
-        target = cells[batch].reshape(-1)
-        keep = target >= 0
-        f, y = feats[keep], remap[target[keep]]
+        f, y = feats, remap[cells[batch].reshape(-1)]
         ce = F.cross_entropy(F.normalize(f, dim=-1) @ emb_n.T / cfg.tau0, y)
         mse = (f - emb[y]).pow(2).sum(-1).mean() / emb.pow(2).sum(-1).mean()
         loss = ce + mse
@@ -263,8 +285,9 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
         probe = idx0[:: max(1, len(idx0) // 200)]
         f = image_features(model, pixels(gray[probe])).reshape(-1, emb.shape[1])
         tg = cells[probe].reshape(-1)
-        k = tg >= 0
-        acc0 = (F.normalize(f[k], dim=-1) @ emb_n.T).argmax(-1).eq(remap[tg[k]]).float().mean().item()
+        hit = (F.normalize(f, dim=-1) @ emb_n.T).argmax(-1).eq(remap[tg])
+        acc0 = hit[tg != space[0]].float().mean().item()
+        acc0_blank = hit[tg == space[0]].float().mean().item()
     times["stage0"] = round(time.time() - t, 1)
 
     # stage 1: projector alignment by transcription, language model and tower frozen
@@ -298,7 +321,11 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
         x = chat_ids(tok, it.prompt(), image=True)
         y = answers[it.text]
         rows2.append((x + y, [-100] * len(x) + y, where[it.image_text()]))
-    steps2 = max(1, int(round(cfg.epochs2 * len(rows2) / cfg.batch2)))
+    n_image2 = len(rows2)
+    for q in replay:
+        x = chat_ids(tok, q, image=False)
+        rows2.append((x + answers[q], [-100] * len(x) + answers[q], None))
+    steps2 = max(1, round(cfg.epochs2 * len(rows2) / cfg.batch2))
     model.train()
     losses2 = _lm_steps(model, tok, rows2, gray, params, cfg.lr2, cfg.batch2, steps2, cfg.seed,
                         cfg.decision_weight, "stage 2: visual instruction tuning", progress)
@@ -336,16 +363,19 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
         "vision": {"grid": 8, "cell_px": 32, "image_px": 256, "font": "FreeMonoBold 8 pt, one BPE token a cell",
                    "tower": "CLIPVisionModel 2 layers x 256, patch 32", "projector": "LLaVA-1.5 MLP 256->576->576"},
         "config": asdict(cfg),
-        "data": {"stage0_texts": len(texts0), "stage0_vocab": int(len(vocab)), "stage1_items": len(rows1),
-                 "stage2_items": len(rows2), "stage2_counts": counts,
+        "data": {"stage0_texts": len(texts0), "stage0_vocab": len(vocab), "stage1_items": len(rows1),
+                 "stage2_items": n_image2, "stage2_text_replay": len(rows2) - n_image2, "stage2_counts": counts,
                  "stage2_dropped_refused_by_backbone": {"n": n_benign - len(benign), "of": n_benign,
                                                          "texts": sorted(refused_texts)},
                  "rule": "stage 0: image texts of all splits (harmful and held-out included, as a pretraining corpus); "
                          "stage 1: training-split items (benign + harmful) transcribed; stage 2: benign training "
-                         "items only, targets = the backbone's own text answer (first answer_tokens tokens)",
+                         "items only, targets = the backbone's own text answer (first answer_tokens tokens), "
+                         "mixed with text-only replay (replay x as many rows) of stage-1 safety training requests "
+                         "(harmful and benign, as text) answered by the backbone itself",
                  "prompts": {"figstep": "iar.benchmarks.FIGSTEP_PROMPT", "typo": VD.TYPO_PROMPT,
                              "request": VD.REQUEST_PROMPT, "transcribe": VD.TRANSCRIBE_PROMPT}},
         "training": {"seconds": times, "stage0_cell_accuracy": round(acc0, 4),
+                     "stage0_blank_accuracy": round(acc0_blank, 4),
                      "loss0": [losses0[:3], losses0[-3:]], "loss1": [losses1[:3], losses1[-3:]],
                      "loss2": [losses2[:3], losses2[-3:]], "steps": [cfg.steps0, cfg.steps1, steps2],
                      "torch_threads": torch.get_num_threads(), "torch": torch.__version__},
