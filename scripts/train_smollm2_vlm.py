@@ -3,9 +3,10 @@
     python scripts/train_smollm2_vlm.py --out DIR [--text-delta DIR] [--cache /tmp/smol_vlm_answers.json]
 
 Writes DIR/vlm.safetensors + DIR/vlm.json (see iar/organism/smollm2/vlm_training.py). Seeded and
-deterministic; uses 2 torch threads by default (--threads). No VLM delta ships yet: the first one,
-made by this command with the defaults over the previous stage-1 safety delta, did not read its
-images and was not shipped (docs/organism-smollm2.md has its measurements).
+deterministic; uses 2 torch threads by default (--threads). With the defaults and the shipped
+stage-1 safety delta it reproduces the shipped VLM delta (iar/organism/smollm2/vlm_weights/;
+34 minutes on a quiet 2-core machine with the backbone's answers cached, about 40 without;
+docs/organism-smollm2.md has its measurements).
 """
 
 from __future__ import annotations

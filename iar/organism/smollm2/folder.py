@@ -60,7 +60,7 @@ def load_hf(path: str | Path | None = None, text_delta: str | Path | None = None
 
     Args:
         path: a folder written by :func:`train` or a VLM delta folder; default: the shipped VLM
-            delta (none ships yet: a :class:`~iar.errors.RevisionError` says so).
+            delta (``vlm_weights/``).
         text_delta: the stage-1 safety delta folder; default: ``path/text`` if there, else the
             shipped one.
 

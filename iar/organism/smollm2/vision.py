@@ -258,8 +258,8 @@ def load_vlm_hf(path: str | Path | None = None, text_delta: str | Path | None = 
 
     Args:
         path: folder with ``vlm.safetensors`` + ``vlm.json`` (as written by
-            ``scripts/train_smollm2_vlm.py --out DIR``); default: the one shipped with `iar` (none
-            ships yet: a clear error says so).
+            ``scripts/train_smollm2_vlm.py --out DIR``); default: the one shipped with `iar`
+            (``vlm_weights/``).
         text_delta: the stage-1 safety delta folder (default: the shipped one), via ``load_hf``.
 
     Example:
@@ -272,10 +272,6 @@ def load_vlm_hf(path: str | Path | None = None, text_delta: str | Path | None = 
 
     from iar.organism.smollm2 import apply_delta, load_hf
 
-    if path is None and not (VLM_WEIGHTS / "vlm.safetensors").is_file():
-        raise RevisionError("No SmolLM2 VLM delta ships with iar yet: the first one trained did not read its "
-                            "images (docs/organism-smollm2.md). Train one with `python "
-                            "scripts/train_smollm2_vlm.py --out DIR` and pass path=DIR.")
     folder = VLM_WEIGHTS if path is None else Path(path)
     files = folder / "vlm.safetensors", folder / "vlm.json"
     for f in files:
