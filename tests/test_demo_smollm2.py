@@ -91,12 +91,12 @@ def test_val_carving_is_fixed_by_the_text_not_the_seed():
     assert smol_split("How do I bake bread?", "test") == "test"
 
 
-def test_items_alternate_kinds_in_a_seeded_order(every_item):
-    data = SmolData(seed=0)
+def test_items_alternate_kinds_in_a_seeded_order(data, every_item):
     first = data.items("val", 6)
     assert [it.kind for it in first] == ["harmful", "benign"] * 3
-    assert [it.id for it in first] == [it.id for it in SmolData(seed=0).items("val", 6)]
-    assert [it.id for it in SmolData(seed=1).items("val", 6)] != [it.id for it in first]
+    again, other = SmolData(seed=0, tokenizer=data.tokenizer), SmolData(seed=1, tokenizer=data.tokenizer)
+    assert [it.id for it in first] == [it.id for it in again.items("val", 6)]
+    assert [it.id for it in other.items("val", 6)] != [it.id for it in first]
     assert [it.id for it in data.items("train", 4, seed_offset=1)] != [it.id for it in data.items("train", 4)]
     assert {it.kind for it in data.items("train", 5, kind="harmful")} == {"harmful"}
 
@@ -292,3 +292,12 @@ def test_generations_are_labelled_and_the_numbers_recomputable(quick_run):
         assert entry["helpfulness_steered"] == sum((not r["refused"]) and r["correct"] for r in good) / len(good)
         assert {r["construction"] for r in rows if r["stage"] == "sweep" and r["construction"] == c}
     assert all(r["correct"] is not None for r in test if r["kind"] == "benign")  # the on-topic check
+
+
+def test_demo_stages_docstring_examples_run():
+    import doctest
+
+    from iar.cli import demo_stages
+
+    result = doctest.testmod(demo_stages, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
