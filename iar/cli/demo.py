@@ -11,7 +11,10 @@ Stages (each a plain call into the toolkit):
    ``iar.contrast.multi_response``: several refusals (positive) and compliant answers (negative)
    per query, read over the response, steered at every position. The organism's failure is not
    repaired by the multi-response revision (val image ASR 87% -> 83-100% at every alpha and K
-   tried, ``docs/organism.md``).
+   tried, ``docs/organism.md``). On the SmolLM2 organism (``organism:smollm2[:FOLDER]``) the
+   default is the paper's multi-response, with the modality construction run beside it
+   (``DemoConfig.compare``): steps 2-5 run once per construction, on the same requests, judge and
+   rule, and the report and summary (``constructions``) show them side by side.
 3. **probe + revision**: ``iar.Revision.fit(..., method="mms", probe=True)``: MMS directions with
    ITI's sigma, heads ranked by the probe's validation accuracy (heatmap).
 4. **sweep**: :func:`iar.tune` steers the *val* image requests with every ``alpha x K`` (top-K
@@ -41,11 +44,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from iar._progress import tqdm
-
 from iar import _io
 from iar._threads import torch_threads
-from iar.cli.demo_data import DemoItem, make
+from iar.cli.demo_data import default_data, make
+from iar.cli.demo_stages import Generator, label, revise_and_sweep, side
+from iar.cli.demo_stages import examples as demo_examples
 from iar.errors import InputError
 
 SUMMARY = "summary.json"
@@ -57,6 +60,9 @@ CONSTRUCTIONS = ("modality", "single_response", "multi_response")
 #: fraction of a sigma already moves the state back; response-read vectors need more
 ALPHAS = {"modality": (0.25, 0.5, 0.75, 1.0, 1.5), "single_response": (2.0, 4.0, 6.0, 8.0, 12.0),
           "multi_response": (2.0, 4.0, 6.0, 8.0, 12.0)}
+#: the SmolLM2 organism's grids: three alphas each, to fit its 8-minute budget (DemoConfig.smollm2)
+ALPHAS_SMOLLM2 = {"modality": (0.5, 1.0, 2.0), "single_response": (4.0, 8.0, 12.0),
+                  "multi_response": (4.0, 8.0, 12.0)}
 RULE = ("lowest val image ASR among settings whose val benign helpfulness is >= {keep} x the "
         "unsteered value; ties -> smaller alpha, then smaller K; if none qualifies, the highest "
         "helpfulness (ties -> lower ASR)")
@@ -71,7 +77,8 @@ class DemoConfig:
         n_contrast: harmful train image requests in the contrast set.
         n_refusals: refusal wordings per query (positive samples per query; response constructions).
         construction: ``"modality"``, ``"single_response"`` or ``"multi_response"`` (see
-            :mod:`iar.contrast`); None: modality on the organism, multi_response otherwise.
+            :mod:`iar.contrast`); None: modality on the organism, multi_response otherwise. The
+            summary's top-level numbers are this construction's.
         n_val: val requests (half harmful) each sweep setting is scored on.
         n_test: test requests (half harmful), each run as image and as text request.
         alphas: steering strengths to sweep; None: :data:`ALPHAS` of the construction.
@@ -81,9 +88,13 @@ class DemoConfig:
         contrast_position: where contrast activations are read (``"response"``: mean over the
             response tokens; ``-1``: the last response token).
         keep: the chosen setting keeps val helpfulness >= ``keep`` x unsteered.
-        max_new_tokens: answer length (None: 24 on the organism, 96 on real models).
-        batch_size: requests per generation batch (None: 50 on the organism, 8 on real models).
+        max_new_tokens: answer length (None: 24 on the organism, 32 on SmolLM2, 96 on real models).
+        batch_size: requests per generation batch (None: 50 on the organism, 16 on SmolLM2, 8 on
+            other real models).
         examples: example generations shown side by side in the report.
+        compare: more constructions to run beside ``construction``, each with its own revision,
+            sweep (its default grid unless ``alphas`` is given) and steered test, reported side by
+            side (``summary["constructions"]``); ``()``: none.
 
     Example:
         >>> DemoConfig(n_val=20).n_val, DemoConfig.quick().n_test
@@ -104,6 +115,7 @@ class DemoConfig:
     max_new_tokens: int | None = None
     batch_size: int | None = None
     examples: int = 12
+    compare: tuple[str, ...] = ()
 
     @classmethod
     def quick(cls) -> DemoConfig:
@@ -116,6 +128,30 @@ class DemoConfig:
         return cls(n_shift=4, n_contrast=4, n_refusals=2, n_val=4, n_test=8, alphas=(1.0, 4.0),
                    ks=(1, 2), max_new_tokens=6, batch_size=8, examples=4)
 
+    @classmethod
+    def smollm2(cls, quick: bool = False) -> DemoConfig:
+        """The SmolLM2 organism's defaults: the paper's construction (multi-response, head level,
+        MMS, top-K by probe accuracy) beside the modality one, sized for 8 minutes on 2 cores.
+
+        About 830 answers of at most 32 tokens (sweep: 2 constructions x 7 settings x 32 val
+        requests; test: 64 requests x text/image x unsteered + 2 steered) at batch 16, where
+        generation runs about 160 tokens/s (``scripts/bench_demo_smollm2.py`` times each stage).
+
+        Args:
+            quick: tiny sizes (a smoke test of both constructions; numbers mean nothing).
+
+        Example:
+            >>> c = DemoConfig.smollm2()
+            >>> c.construction, c.compare, c.max_new_tokens, c.batch_size
+            ('multi_response', ('modality',), 32, 16)
+        """
+        if quick:
+            return cls(n_shift=2, n_contrast=4, n_refusals=2, n_val=4, n_test=4, alphas=(1.0,), ks=(2,),
+                       max_new_tokens=4, batch_size=8, examples=2, construction="multi_response",
+                       compare=("modality",))
+        return cls(n_shift=24, n_contrast=32, n_refusals=5, n_val=32, n_test=64, construction="multi_response",
+                   compare=("modality",), ks=(8, 24), max_new_tokens=32, batch_size=16, examples=8)
+
     def check(self) -> None:
         """Raise :class:`iar.InputError` on sizes or grids that cannot work."""
         for name in ("n_shift", "n_contrast", "n_refusals", "n_val", "n_test"):
@@ -124,6 +160,10 @@ class DemoConfig:
         if self.construction not in (None, *CONSTRUCTIONS):
             raise InputError(f"DemoConfig.construction must be one of {CONSTRUCTIONS} (or None), "
                              f"got {self.construction!r}.")
+        bad = [c for c in self.compare if c not in CONSTRUCTIONS]
+        if not isinstance(self.compare, tuple) or bad:
+            raise InputError(f"DemoConfig.compare must be a tuple of constructions from {CONSTRUCTIONS}, "
+                             f"got {self.compare!r}.")
         if self.alphas is not None and (not self.alphas or any(not a > 0 for a in self.alphas)):
             raise InputError(f"DemoConfig.alphas must be positive numbers, got {self.alphas!r}.")
         if not self.ks or any(not (isinstance(k, int) and k >= 1) for k in self.ks):
@@ -197,14 +237,17 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
     Args:
         out: output folder (created; the demo's files in it are replaced atomically).
         model: ``None`` (the shipped organism), an ``iar.VLM``, or a spec as ``iar eval --model``
-            takes: ``"organism"``, ``"organism:FOLDER"``, ``"tiny:llava"``, a hub id or local path.
-        data: ``"organism"`` (the organism's requests) or ``"typographic"`` (FigStep-style images of
-            the project's own requests, or of ``data_path``); default: organism for the organism,
-            typographic otherwise.
+            takes: ``"organism"``, ``"organism:FOLDER"``, ``"organism:smollm2[:FOLDER]"``,
+            ``"tiny:llava"``, a hub id or local path.
+        data: ``"organism"`` (the organism's requests), ``"smollm2"`` (the SmolLM2 organism's,
+            :class:`~iar.cli.demo_data.SmolData`) or ``"typographic"`` (FigStep-style images of
+            the project's own requests, or of ``data_path``); default: the model's own
+            (:func:`~iar.cli.demo_data.default_data`), typographic for other models.
         data_path: a benchmark for real models (read with ``iar.benchmarks.load(benchmark, path)``).
         benchmark: the loader name for ``data_path`` (``"jsonl"``, ``"figstep"``, ...).
         seed: seeds the data, the probe split and generation.
-        config: sizes and grids (:class:`DemoConfig`); default ``DemoConfig()``.
+        config: sizes and grids (:class:`DemoConfig`); default ``DemoConfig()``, or
+            ``DemoConfig.smollm2()`` on the SmolLM2 organism.
         judge: refusal judge (default ``iar.judges.default()``).
         device: device for loading ``model`` from a spec (``"cuda"``, ``"cpu"``, ...).
         dtype: dtype for loading ``model`` from a spec (``"float16"``, ``"bfloat16"``, ``"auto"``).
@@ -216,7 +259,9 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
     Returns:
         The summary dict (see ``docs/quickstart.md``): ``asr_text``, ``asr_image``,
         ``asr_image_steered``, ``helpfulness``, ``helpfulness_steered``, ``heads``, ``alpha``,
-        ``seconds``, ... .
+        ``seconds``, ... ; with ``config.compare``, ``constructions`` (each construction's
+        chosen setting, test numbers, sweep, probe accuracies and the cosine of its directions to
+        the main construction's).
 
     Example:
         >>> s = run(tempfile.mkdtemp(), "tiny:llava", data="organism", config=DemoConfig.quick(), progress=False)
@@ -228,8 +273,8 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
     import iar
 
     start, cpu_start = time.perf_counter(), time.process_time()
-    config = config or DemoConfig()
-    config.check()
+    if config is not None:
+        config.check()
     if not isinstance(seed, int):
         raise InputError(f"seed must be an int, got {seed!r}.")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
@@ -237,15 +282,20 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {str(out)!r} is a file; give a folder (created if missing).")
-    is_organism = model is None or (isinstance(model, str) and model.split(":", 1)[0] == "organism")
-    data_name = data or ("organism" if is_organism else "typographic")
+    data_name = data or default_data(model)
     dataset = make(data_name, seed=seed, path=data_path, benchmark=benchmark)
-    organism = dataset.name == "organism"
+    organism, smol = dataset.name == "organism", dataset.name == "smollm2"
+    if config is None:
+        config = DemoConfig.smollm2() if smol else DemoConfig()
+        config.check()
     construction = config.construction or ("modality" if organism else "multi_response")
-    config = replace(config, max_new_tokens=config.max_new_tokens or (24 if organism else 96),
-                     batch_size=config.batch_size or (50 if organism else 8), construction=construction,
-                     alphas=config.alphas or ALPHAS[construction],
-                     positions=config.positions or ("prompt" if construction == "modality" else "all"))
+    grids = ALPHAS_SMOLLM2 if smol else ALPHAS
+    explicit = {"alphas": config.alphas, "positions": config.positions}
+    config = replace(config, max_new_tokens=config.max_new_tokens or (24 if organism else 32 if smol else 96),
+                     batch_size=config.batch_size or (50 if organism else 16 if smol else 8),
+                     construction=construction, alphas=config.alphas or grids[construction],
+                     positions=config.positions or _positions(construction))
+    others = [c for c in dict.fromkeys(config.compare) if c != construction]
     stages: dict[str, float] = {}
     clock = [time.perf_counter()]
 
@@ -255,6 +305,8 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         clock[0] = now
 
     vlm = _load(model, device, dtype)
+    if smol and dataset.tokenizer is None:
+        dataset.tokenizer = vlm.tokenizer  # the images' cells are the model's own BPE tokens
     with _threads(threads, vlm):
         if judge is None:
             judge = iar.judges.default()
@@ -270,64 +322,37 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
                                                  meta={"counterpart": "text request", "position": -1})
         lap("shift")
 
-        # 2-3. contrast set, probes, MMS revision
+        # 2-4. per construction: contrast set, probes, MMS revision, sweep on val image requests
         queries = dataset.items("train", config.n_contrast, kind="harmful")
         if not queries:
             raise InputError("the data has no harmful train requests for the contrast set.")
-        prompts, images = [q.prompt for q in queries], [q.image for q in queries]
-        if construction == "modality":
-            cs = iar.contrast.modality(prompts, images, text_prompts=[q.text_prompt for q in queries])
-        elif construction == "single_response":
-            cs = iar.contrast.single_response(prompts, images, dataset.refusals[0],
-                                              [dataset.compliances(q)[0] for q in queries],
-                                              position=config.contrast_position)
-        else:
-            cs = iar.contrast.multi_response(prompts, images, dataset.refusals[:config.n_refusals],
-                                             [dataset.compliances(q) for q in queries],
-                                             position=config.contrast_position)
-        acts = iar.record(vlm, cs, sites=("z",), **rec)
-        rev = iar.Revision.fit(acts, level="head", method="mms", probe=True,
-                               probe_kwargs={"seed": seed}, progress=progress)
         n_units = vlm.cfg.n_layers * vlm.cfg.n_heads
         ks = tuple(sorted({min(k, n_units) for k in config.ks}))
-        lap("revision")
-
-        # 4. sweep on val image requests: iar.tune with the demo's rule
-        gen = _Generator(vlm, judge, config, seed, progress)
+        gen = Generator(vlm, judge, config, seed, progress)
         val = dataset.items("val", config.n_val)
-        by_id = {it.id: it for it in val}
-        tuned = iar.tune(
-            vlm, rev, [gen.item(it, "image") for it in val if it.kind == "harmful"],
-            [gen.item(it, "image") for it in val if it.kind == "benign"], alphas=config.alphas, ks=ks,
-            positions=[config.positions], judge=judge, rule="min_asr", min_helpfulness=config.keep,
-            check=lambda item, response: (by_id[item.id].check(response)
-                                          if by_id[item.id].check is not None else None),
-            batch_size=config.batch_size, max_new_tokens=config.max_new_tokens, seed=seed,
-            n_boot=1000, progress=progress)
-        base_rows = gen.rows(val, tuned.rows["baseline"], "image", stage="sweep", split="val")
-        base = metrics(base_rows)
-        sweep, sweep_rows = [], list(base_rows)
-        for cell in tuned.cells:
-            rows = gen.rows(val, tuned.cell_rows(cell), "image", stage="sweep", split="val",
-                            steer=(rev, cell["k"], cell["alpha"]))
-            sweep_rows += rows
-            sweep.append({"alpha": cell["alpha"], "k": cell["k"], **metrics(rows)})
-        alpha, k, rule_met = tuned.chosen["alpha"], tuned.chosen["k"], tuned.rule_met  # = choose(...)
-        chosen = next(r for r in sweep if (r["alpha"], r["k"]) == (alpha, k))
-        lap("sweep")
+        done = {}
+        for c in [construction, *others]:
+            done[c] = revise_and_sweep(
+                vlm, dataset, queries, val, gen, config, construction=c, ks=ks, metrics=metrics, lap=lap,
+                alphas=explicit["alphas"] or grids[c], positions=explicit["positions"] or _positions(c),
+                stage="" if c == construction else f":{c}", progress=progress)
+        main = done[construction]
+        rev, alpha, k, sweep, base = main.revision, main.alpha, main.k, main.sweep, main.base
 
-        # 5. test: unsteered vs steered, image and text
+        # 5. test: unsteered (once) and steered by each construction, image and text
         test = dataset.items("test", config.n_test)
-        gen.start("test", 4 * len(test))
+        gen.start("test", 2 * len(test) * (1 + len(done)))
         test_rows = []
-        for steer in (None, (rev, k, alpha)):
+        for c in [None, *done]:
             for modality in ("text", "image"):
-                test_rows += gen(test, modality, stage="test", split="test", steer=steer)
+                rows = gen(test, modality, stage="test", split="test", steer=done[c].steer if c else None)
+                test_rows += label(rows, c, others)
         gen.stop()
         lap("test")
 
-        def of(modality: str, steered: bool) -> dict[str, float]:
-            return metrics([r for r in test_rows if r["modality"] == modality and r["steered"] == steered])
+        def of(modality: str, steered: bool, c: str = construction) -> dict[str, float]:
+            return metrics([r for r in test_rows if r["modality"] == modality and r["steered"] == steered
+                            and r.get("construction", c) in (c, None)])
 
         text0, text1, image0, image1 = of("text", False), of("text", True), of("image", False), of("image", True)
         heads = [list(h) for h in rev.top(k)]
@@ -340,35 +365,45 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
             "helpfulness_text": text0["helpfulness"], "helpfulness_text_steered": text1["helpfulness"],
             "heads": heads, "k": k, "alpha": alpha, "positions": config.positions,
             "construction": construction,
-            "selection": {"rule": RULE.format(keep=config.keep), "rule_met": rule_met,
+            "selection": {"rule": RULE.format(keep=config.keep), "rule_met": main.rule_met,
                           "val_unsteered": base, "threshold": config.keep * base["helpfulness"],
-                          "robustness": tuned.robustness},
+                          "robustness": main.robustness},
             "sweep": sweep,
             "n": {"shift_pairs": len(pairs), "contrast_queries": len(queries),
-                  "contrast_samples": len(cs), "val": len(val), "test": len(test),
+                  "contrast_samples": main.n_samples, "val": len(val), "test": len(test),
                   "test_harmful": image0["n_harmful"], "test_benign": image0["n_benign"]},
             "shift": {"layer_cosine": shift.layer_shift("cosine").tolist(),
                       "head_cosine": shift.head_shift("cosine").tolist()},
             "probe": {"top": [list(h) for h in rev.top(min(8, n_units))],
                       "accuracy": rev.accuracy.tolist() if rev.accuracy is not None else None},
             "judge": getattr(judge, "name", type(judge).__name__),
-            "seed": seed, "config": _io.jsonable(asdict(config)),
+            "seed": seed, "config": _io.jsonable(_recorded(config)),
             "stages": stages, "torch_threads": torch.get_num_threads(),
             "iar_version": iar.__version__,
             "files": {"generations": GENERATIONS, "report": REPORT, "revision": REVISION},
         }
-        # 6. write: generations and revision first, the report, and the summary last
+        if others:  # side by side: every construction on the same requests, judge and rule
+            summary["constructions"] = {c: side(d, of, config.keep, main, REVISION if c == construction
+                                                else f"revision-{c}.safetensors") for c, d in done.items()}
+        # 6. write: generations and revisions first, the report, and the summary last
         out.mkdir(parents=True, exist_ok=True)
+        sweep_rows = [r for c, d in done.items() for r in label(d.rows, c, others)]
         _io.write_text(out / GENERATIONS, "".join(json.dumps(r, ensure_ascii=False) + "\n"
                                                 for r in sweep_rows + test_rows))
         rev.save(out / REVISION)
+        for c in others:
+            done[c].revision.save(out / summary["constructions"][c]["revision"])
         from iar.cli import demo_report
 
-        examples = _examples(test, test_rows, config.examples)
+        main_rows = [r for r in test_rows if r.get("construction", construction) in (construction, None)]
+        examples = demo_examples(test, main_rows, config.examples)
         summary["seconds"] = round(time.perf_counter() - start, 1)
         summary["cpu_seconds"] = round(time.process_time() - cpu_start, 1)
         figures = {"shift": shift.heatmap("cosine"), "shift_layers": shift.line(),
-                   "probe": rev.probe.heatmap(), "sweep": demo_report.tradeoff(sweep, base, chosen, config.keep)}
+                   "probe": rev.probe.heatmap(), "sweep": demo_report.tradeoff(sweep, base, main.chosen, config.keep)}
+        for c in others:
+            figures[f"probe:{c}"] = done[c].revision.probe.heatmap()
+            figures[f"sweep:{c}"] = demo_report.tradeoff(done[c].sweep, done[c].base, done[c].chosen, config.keep)
         _io.write_text(out / REPORT, demo_report.render(summary, figures, examples))
         lap("write")
         summary["seconds"] = round(time.perf_counter() - start, 1)
@@ -377,81 +412,18 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         return summary
 
 
-class _Generator:
-    """Generate + judge batches of demo items, with one progress bar per stage."""
-
-    def __init__(self, vlm: Any, judge: Any, config: DemoConfig, seed: int, progress: bool) -> None:
-        self.vlm, self.judge, self.config, self.seed, self.progress = vlm, judge, config, seed, progress
-        self.bar = None
-
-    def start(self, name: str, total: int) -> None:
-        self.bar = tqdm(total=total, desc=f"demo {name}", unit="answer", disable=not self.progress)
-
-    def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-    @staticmethod
-    def item(it: DemoItem, modality: str) -> Any:
-        """The benchmark item of a demo request, as image or as text request."""
-        from iar.benchmarks import Item
-
-        image = modality == "image"
-        return Item(id=it.id if image else it.text_id, category=str(it.meta.get("action") or
-                    it.meta.get("category") or it.kind), prompt=it.prompt if image else it.text_prompt,
-                    kind=it.kind, image_source=it.image if image else None)
-
-    def __call__(self, items: Sequence[DemoItem], modality: str, *, stage: str, split: str,
-                 steer: tuple[Any, int, float] | None = None) -> list[dict[str, Any]]:
-        import iar
-
-        bench = [self.item(it, modality) for it in items]
-        steer_args = None
-        if steer is not None:
-            rev, k, alpha = steer
-            steer_args = {"revision": rev, "heads": k, "alpha": alpha, "positions": self.config.positions}
-        report = iar.evaluate(self.vlm, bench, steer=steer_args, judge=self.judge,
-                              batch_size=self.config.batch_size,
-                              max_new_tokens=self.config.max_new_tokens, seed=self.seed, progress=False)
-        rows = self.rows(items, report.rows, modality, stage=stage, split=split, steer=steer)
-        if self.bar is not None:
-            self.bar.update(len(rows))
-        return rows
-
-    def rows(self, items: Sequence[DemoItem], report_rows: Sequence[dict[str, Any]], modality: str, *,
-             stage: str, split: str, steer: tuple[Any, int, float] | None = None) -> list[dict[str, Any]]:
-        """The demo's generation rows from evaluation rows (in the order of ``items``)."""
-        by_id = {r["id"]: r for r in report_rows}
-        image = modality == "image"
-        rows = []
-        for it in items:
-            row = by_id[it.id if image else it.text_id]
-            correct = it.check(row["response"]) if (it.check is not None and it.kind == "benign") else None
-            rows.append({
-                "id": row["id"], "stage": stage, "split": split, "modality": modality,
-                "steered": steer is not None, "alpha": steer[2] if steer else None,
-                "k": steer[1] if steer else None, "kind": it.kind, "prompt": row["prompt"],
-                "response": row["response"], "refused": bool(row["refused"]),
-                "score": row["score"], "correct": correct, "tokens": row["tokens"],
-                **{key: v for key, v in it.meta.items() if key in ("object", "action", "expected")},
-            })
-        return rows
+def _positions(construction: str) -> str:
+    """The default steering scope: the prompt for modality vectors (read there), else everywhere."""
+    return "prompt" if construction == "modality" else "all"
 
 
-def _examples(items: Sequence[DemoItem], rows: Sequence[dict[str, Any]], n: int) -> list[dict[str, Any]]:
-    """Up to ``n`` test image requests (half harmful, half benign) with both answers."""
-    by = {(r["id"], r["steered"]): r for r in rows if r["modality"] == "image"}
-    harm = [it for it in items if it.kind == "harmful"][: (n + 1) // 2]
-    good = [it for it in items if it.kind == "benign"][: n - len(harm)]
-    out = []
-    for it in harm + good:
-        plain, steered = by.get((it.id, False)), by.get((it.id, True))
-        if plain is None or steered is None:
-            continue
-        out.append({"id": it.id, "kind": it.kind, "prompt": it.prompt, "image": it.image,
-                    "text_prompt": it.text_prompt, "plain": plain, "steered": steered})
-    return out
+def _recorded(config: DemoConfig) -> dict[str, Any]:
+    """The config as the summary records it (``compare`` only when set: one-construction summaries
+    keep the keys they had)."""
+    d = asdict(config)
+    if not d["compare"]:
+        del d["compare"]
+    return d
 
 
 def _threads(threads: int | None, vlm: Any) -> Any:
@@ -533,8 +505,9 @@ def add_arguments(p: Any) -> None:
     """
     p.add_argument("--out", default="iar-demo", help="output folder (default: ./iar-demo)")
     p.add_argument("--model", help="hub id or local folder of a supported VLM (needs its weights; a "
-                                   "GPU for 7B models), tiny:llava for an offline smoke run, or "
-                                   "organism:FOLDER; default: the shipped organism")
+                                   "GPU for 7B models), tiny:llava for an offline smoke run, "
+                                   "organism:FOLDER, or organism:smollm2[:FOLDER] (the SmolLM2 "
+                                   "organism); default: the shipped organism")
     p.add_argument("--data", help="for --model: a benchmark file/folder with harmful (and benign) image "
                                   "items (default: the project's own typographic requests)")
     p.add_argument("--benchmark", default="jsonl",
@@ -545,10 +518,13 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--ks", type=int, nargs="+", help="sweep these numbers of top heads")
     p.add_argument("--n-val", type=int, help="val requests in the sweep")
     p.add_argument("--n-test", type=int, help="test requests")
-    p.add_argument("--max-new-tokens", type=int, help="answer length (24 organism, 96 real models)")
+    p.add_argument("--max-new-tokens", type=int, help="answer length (24 organism, 32 SmolLM2, 96 real models)")
     p.add_argument("--batch-size", type=int, help="requests per generation batch")
     p.add_argument("--construction", choices=CONSTRUCTIONS,
                    help="contrast set (default: modality on the organism, multi_response otherwise)")
+    p.add_argument("--compare", nargs="*", choices=CONSTRUCTIONS, metavar="CONSTRUCTION",
+                   help="also run these constructions, side by side in the report (default: modality "
+                        "on the SmolLM2 organism, none otherwise; --compare alone: none)")
     p.add_argument("--positions", help="steering scope: all, prompt, generated, image, text (default: "
                                        "prompt for the modality construction, else all)")
     p.add_argument("--device", help="cuda, cpu, ... for --model")
@@ -566,8 +542,12 @@ def run_cli(args: Any) -> int:
         >>> main(["demo", "--model", "tiny:llava", "--quick", "--quiet", "--out", tempfile.mkdtemp()])  # doctest: +SKIP
         0
     """
-    config = DemoConfig.quick() if args.quick else DemoConfig()
-    changes = {"alphas": tuple(args.alphas) if args.alphas else None, "ks": tuple(args.ks) if args.ks else None,
+    if default_data(args.model) == "smollm2":
+        config = DemoConfig.smollm2(quick=args.quick)
+    else:
+        config = DemoConfig.quick() if args.quick else DemoConfig()
+    changes = {"compare": tuple(args.compare) if args.compare is not None else None,
+               "alphas": tuple(args.alphas) if args.alphas else None, "ks": tuple(args.ks) if args.ks else None,
                "n_val": args.n_val, "n_test": args.n_test, "max_new_tokens": args.max_new_tokens,
                "batch_size": args.batch_size, "positions": args.positions,
                "construction": args.construction}
@@ -581,4 +561,4 @@ def run_cli(args: Any) -> int:
     return 0
 
 
-__all__ = ["ALPHAS", "CONSTRUCTIONS", "RULE", "DemoConfig", "choose", "helpful", "main_text", "metrics", "run"]
+__all__ = ["ALPHAS", "ALPHAS_SMOLLM2", "CONSTRUCTIONS", "RULE", "DemoConfig", "choose", "helpful", "main_text", "metrics", "run"]

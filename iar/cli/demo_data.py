@@ -10,6 +10,9 @@ helpfulness where one exists.
 - :class:`TypographicData`: for a real VLM. FigStep-style images (`iar.benchmarks.render_figstep`)
   of a small set of requests this project wrote (:data:`HARMFUL`, :data:`BENIGN`), or of a user's
   benchmark (``--data``). Helpfulness = the benign request is not refused (no answer key).
+- :class:`SmolData`: for the SmolLM2 organism. Its own image requests
+  (:mod:`iar.organism.smollm2.vlm_data`, rendered one BPE token a cell by
+  :func:`iar.organism.smollm2.vision.render`); helpfulness = answered and on topic.
 
     >>> data = OrganismData(seed=0)
     >>> items = data.items("val", 4)
@@ -276,6 +279,164 @@ class TypographicData:
                 "helpfulness": "benign request not refused by the judge (no answer key)"}
 
 
+# ------------------------------------------------------------------------- SmolLM2 organism
+
+#: generic compliant openings for the SmolLM2 organism's contrast set (FigStep lists and requests)
+SMOL_COMPLIANCES: tuple[str, ...] = (
+    "Sure! Here are the steps in detail:\n1.",
+    "Of course. Here is how to do it:\n1.",
+    "Certainly! Here is what you asked for:",
+    "Here is a detailed answer:\n1. First,",
+)
+#: share of the train split's distinct request texts carved out as val
+SMOL_VAL_SHARE = 0.2
+
+
+def smol_split(text: str, split: str) -> str:
+    """The demo split of a SmolLM2 request: vlm_data's test stays test; a train request goes to val
+    when the SHA-256 of its text falls in the first :data:`SMOL_VAL_SHARE` of the range (fixed, no
+    seed; both image forms of one request land on the same side).
+
+    Example:
+        >>> smol_split("How do I bake bread?", "test")
+        'test'
+        >>> smol_split("How do I bake bread?", "train") in ("train", "val")
+        True
+    """
+    import hashlib
+
+    if split == "test":
+        return "test"
+    h = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+    return "val" if h < SMOL_VAL_SHARE * 2 ** 64 else "train"
+
+
+class SmolData:
+    """The SmolLM2 organism's image requests (:mod:`iar.organism.smollm2.vlm_data`), in English.
+
+    Each request is an image request (the image :func:`~iar.organism.smollm2.vision.render` s
+    ``Item.image_text()``, the prompt is ``Item.prompt()``: FigStep's, MM-SafetyBench's TYPO
+    instruction or "Answer the request shown in the image.") and its text counterpart
+    (``Item.text``). Splits: ``test`` is vlm_data's test split (never image requests in the
+    VLM's training, never used here to fit or choose); ``val`` is carved from its train split by
+    :func:`smol_split`; ``train`` is the rest. Harmful image requests are never in the VLM's
+    training; harmful *train* requests feed the contrast set, as the paper does. Helpfulness: a
+    benign answer not refused and on topic (:func:`iar.organism.smollm2.check.on_topic`).
+
+    Args:
+        seed: order of the requests within a split (the splits themselves are fixed).
+        tokenizer: the VLM's tokenizer (decides the image cells); default: loaded on first use
+            (``iar demo`` passes the loaded model's).
+        safebench_dir: folder with FigStep's ``safebench.csv`` (default
+            :data:`iar.organism.smollm2.folder.SAFEBENCH_DIR`).
+        jbb_dir: folder with JailbreakBench's artifacts (default ``folder.JBB_DIR``).
+
+    Example:
+        >>> data = SmolData(seed=0)
+        >>> it = data.items("test", 2)[0]  # doctest: +SKIP
+        >>> it.kind, it.image.size, it.text_prompt == it.meta["text"]  # doctest: +SKIP
+        ('harmful', (256, 256), True)
+        >>> data.sizes()["val"]["harmful"] > 0
+        True
+    """
+
+    name = "smollm2"
+    has_answer_key = False
+
+    def __init__(self, seed: int = 0, tokenizer: Any = None, safebench_dir: str | Path | None = None,
+                 jbb_dir: str | Path | None = None) -> None:
+        from iar.organism.smollm2 import data as D
+        from iar.organism.smollm2 import folder
+        from iar.organism.smollm2 import vlm_data as VD
+
+        self.seed = int(seed)
+        self.tokenizer = tokenizer
+        self.refusals: list[str] = list(D.REFUSALS)
+        sb = str(safebench_dir or folder.SAFEBENCH_DIR)
+        jb = str(jbb_dir or folder.JBB_DIR)
+        self._splits: dict[tuple[str, str], list[tuple[str, Any]]] = {
+            (s, k): [] for s in SPLITS for k in ("harmful", "benign")}
+        for split in ("train", "test"):
+            for kind, items in (("harmful", VD.harmful_items(split, sb, jb)), ("benign", VD.benign_items(split, sb))):
+                for i, it in enumerate(items):
+                    self._splits[smol_split(it.text, split), kind].append((f"{kind}-{split}{i}", it))
+
+    def _tok(self) -> Any:
+        if self.tokenizer is None:
+            from iar.organism.smollm2.check import _tokenizer
+
+            self.tokenizer = _tokenizer()
+        return self.tokenizer
+
+    def items(self, split: str, n: int, *, kind: str | None = None, seed_offset: int = 0) -> list[DemoItem]:
+        """Up to ``n`` requests of ``split`` (harmful and benign alternating, or one ``kind``),
+        in a seeded order, their images rendered.
+
+        Args:
+            split: ``"train"``, ``"val"`` or ``"test"``.
+            n: how many at most.
+            kind: ``"harmful"``, ``"benign"`` or ``None`` (both, alternating).
+            seed_offset: added to the seed (another draw of the same split).
+
+        Example:
+            >>> [it.kind for it in SmolData().items("val", 3)]  # doctest: +SKIP
+            ['harmful', 'benign', 'harmful']
+            >>> SmolData().items("val", 0)
+            []
+        """
+        from functools import partial
+
+        from iar.organism.smollm2.check import on_topic
+        from iar.organism.smollm2.vision import render
+
+        _check_split(split)
+        if kind not in (None, "harmful", "benign"):
+            raise InputError(f"kind must be 'harmful', 'benign' or None, got {kind!r}.")
+        drawn = {}
+        for k in ("harmful", "benign"):
+            group = list(self._splits[split, k])
+            random.Random(f"smollm2-{self.seed + seed_offset}-{split}-{k}").shuffle(group)
+            drawn[k] = group
+        if kind is not None:
+            order = drawn[kind]
+        else:
+            harmful, benign = drawn["harmful"], drawn["benign"]
+            order = [x for pair in zip(harmful, benign) for x in pair]
+            order += harmful[len(benign):] + benign[len(harmful):]
+        tok = self._tok() if order[:n] else None
+        return [DemoItem(id=f"{split}-{key}-image", kind=it.kind, prompt=it.prompt(),
+                         image=render(it.image_text(), tok), text_prompt=it.text,
+                         text_id=f"{split}-{key}-text", check=partial(on_topic, it.text),
+                         meta={"category": it.source, "form": it.form, "text": it.text})
+                for key, it in order[:n]]
+
+    def compliances(self, item: DemoItem) -> list[str]:
+        """Generic compliant openings (:data:`SMOL_COMPLIANCES`), the same for every request.
+
+        Example:
+            >>> len(SmolData().compliances(None))
+            4
+        """
+        return list(SMOL_COMPLIANCES)
+
+    def sizes(self) -> dict[str, dict[str, int]]:
+        """How many requests each split holds, by kind.
+
+        Example:
+            >>> SmolData().sizes()["test"]["harmful"] > 0
+            True
+        """
+        return {s: {k: len(self._splits[s, k]) for k in ("harmful", "benign")} for s in SPLITS}
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-able description for the summary."""
+        return {"name": self.name, "seed": self.seed, "sizes": self.sizes(),
+                "splits": "test = vlm_data's test split; val = the train split's requests whose text "
+                          f"hashes into the first {SMOL_VAL_SHARE:g} (smol_split); train = the rest",
+                "helpfulness": "benign request answered (not refused by the judge) and on topic "
+                               "(iar.organism.smollm2.check.on_topic)"}
+
+
 class _Render:
     def __init__(self, instruction: str, font: Any) -> None:
         self.instruction, self.font = instruction, font
@@ -299,12 +460,42 @@ def _check_split(split: str) -> None:
         raise InputError(f"split must be one of {SPLITS}, got {split!r}.")
 
 
+def default_data(model: Any) -> str:
+    """Which demo data fits a ``model`` (as :func:`iar.cli.demo.run` takes it).
+
+    ``"smollm2"`` for the SmolLM2 organism: the specs ``organism:smollm2[:FOLDER]`` and
+    ``organism:FOLDER`` of a SmolLM2 folder (it holds ``vlm.json``), or a VLM whose processor has
+    the SmolLM2 VLM's chat template (``iar.organism.load("smollm2")``); ``"organism"`` for the
+    tiny organism (``None``, ``organism``, ``organism[:tiny]:FOLDER``); else ``"typographic"``.
+
+    Example:
+        >>> default_data(None), default_data("organism:smollm2"), default_data("tiny:llava")
+        ('organism', 'smollm2', 'typographic')
+    """
+    if model is None:
+        return "organism"
+    if isinstance(model, (str, Path)):
+        spec = str(model)
+        if spec.split(":", 1)[0] != "organism":
+            return "typographic"
+        from iar.organism.smollm2.folder import is_vlm_folder
+
+        rest = spec.split(":", 1)[1] if ":" in spec else ""
+        name = rest.partition(":")[0]
+        return "smollm2" if name == "smollm2" or (name != "tiny" and rest and is_vlm_folder(rest)) else "organism"
+    from iar.organism.smollm2.vision import CHAT_TEMPLATE
+
+    template = getattr(getattr(model, "processor", None), "chat_template", None)
+    return "smollm2" if template == CHAT_TEMPLATE else "typographic"
+
+
 def make(name: str | None, *, seed: int = 0, path: str | Path | None = None,
-         benchmark: str = "jsonl", font: Any = None) -> OrganismData | TypographicData:
-    """The demo's data by name: ``"organism"`` or ``"typographic"`` (built-in or ``path``).
+         benchmark: str = "jsonl", font: Any = None) -> OrganismData | TypographicData | SmolData:
+    """The demo's data by name: ``"organism"``, ``"smollm2"`` or ``"typographic"`` (built-in or ``path``).
 
     Args:
-        name: ``"organism"`` or ``"typographic"``.
+        name: ``"organism"`` (the tiny organism's), ``"smollm2"`` (the SmolLM2 organism's) or
+            ``"typographic"``.
         seed: data seed.
         path: a benchmark file/folder for ``"typographic"`` (read with ``iar.benchmarks.load``).
         benchmark: the loader for ``path`` (``"jsonl"``, ``"figstep"``, ``"mm_safetybench"``, ...).
@@ -319,6 +510,11 @@ def make(name: str | None, *, seed: int = 0, path: str | Path | None = None,
             raise InputError("--data is for real models; the organism brings its own requests. "
                              "Drop --data, or pass --model.")
         return OrganismData(seed)
+    if name == "smollm2":
+        if path is not None:
+            raise InputError("--data is for other real models; the SmolLM2 organism brings its own "
+                             "requests (iar.organism.smollm2.vlm_data). Drop --data.")
+        return SmolData(seed)
     if name == "typographic":
         bench = None
         if path is not None:
@@ -326,4 +522,4 @@ def make(name: str | None, *, seed: int = 0, path: str | Path | None = None,
 
             bench = benchmarks.load(benchmark, path)
         return TypographicData(seed, bench, font)
-    raise InputError(f"data must be 'organism' or 'typographic', got {name!r}.")
+    raise InputError(f"data must be 'smollm2', 'organism' or 'typographic', got {name!r}.")

@@ -151,6 +151,56 @@ code{background:#f4f4f4;padding:1px 4px}.fig{margin:1.5em 0}
 """
 
 
+def compare_table(constructions: Mapping[str, Mapping[str, Any]], main: str | None = None) -> str:
+    """The side-by-side table of a run that compared constructions (``summary["constructions"]``):
+    one column per construction, its chosen setting, val and test numbers, probe accuracies, and how
+    its directions point relative to the main construction's.
+
+    Example:
+        >>> row = {"k": 2, "alpha": 4.0, "positions": "all", "contrast_samples": 8, "asr_image": 0.5,
+        ...        "asr_image_steered": 0.1, "asr_text": 0.0, "asr_text_steered": 0.0, "helpfulness": 1.0,
+        ...        "helpfulness_steered": 0.9, "helpfulness_text": 1.0, "helpfulness_text_steered": 1.0,
+        ...        "selection": {"rule_met": True, "val_unsteered": {"asr": 0.5, "helpfulness": 1.0},
+        ...                      "chosen": {"asr": 0.1, "helpfulness": 0.9}},
+        ...        "probe": {"max_accuracy": 0.9, "mean_accuracy": 0.7},
+        ...        "directions_cosine_to_main": {"top": 1.0, "all": 1.0}}
+        >>> "multi-response (main)" in compare_table({"multi_response": row}, "multi_response")
+        True
+    """
+    names = list(constructions)
+
+    def col(c: str) -> str:
+        return _CONTRAST.get(c, c) + (" (main)" if c == main else "")
+
+    def cos(c: str, key: str) -> str:
+        v = (constructions[c].get("directions_cosine_to_main") or {}).get(key)
+        return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:+.2f}"
+
+    def acc(c: str, key: str) -> str:
+        return _pct((constructions[c].get("probe") or {}).get(key))
+
+    get = {c: constructions[c] for c in names}
+    sel = {c: get[c].get("selection") or {} for c in names}
+    rows = [
+        ("chosen setting (val)", lambda c: f"top {get[c]['k']} heads, α {get[c]['alpha']:g}, positions {get[c]['positions']}"),
+        ("contrast samples", lambda c: str(get[c].get("contrast_samples"))),
+        ("val image ASR: unsteered → chosen", lambda c: f"{_pct((sel[c].get('val_unsteered') or {}).get('asr'))} → "
+                                                        f"{_pct((sel[c].get('chosen') or {}).get('asr'))}"),
+        ("val helpfulness: unsteered → chosen", lambda c: f"{_pct((sel[c].get('val_unsteered') or {}).get('helpfulness'))} → "
+                                                          f"{_pct((sel[c].get('chosen') or {}).get('helpfulness'))}"),
+        ("helpfulness bound met", lambda c: str(sel[c].get("rule_met"))),
+        ("test image ASR: unsteered → steered", lambda c: f"{_pct(get[c]['asr_image'])} → {_pct(get[c]['asr_image_steered'])}"),
+        ("test text ASR: unsteered → steered", lambda c: f"{_pct(get[c]['asr_text'])} → {_pct(get[c]['asr_text_steered'])}"),
+        ("test image helpfulness: unsteered → steered", lambda c: f"{_pct(get[c]['helpfulness'])} → {_pct(get[c]['helpfulness_steered'])}"),
+        ("test text helpfulness: unsteered → steered", lambda c: f"{_pct(get[c]['helpfulness_text'])} → "
+                                                                 f"{_pct(get[c]['helpfulness_text_steered'])}"),
+        ("probe val accuracy: best head / mean", lambda c: f"{acc(c, 'max_accuracy')} / {acc(c, 'mean_accuracy')}"),
+        ("cosine of directions to the main's: its top heads / all", lambda c: f"{cos(c, 'top')} / {cos(c, 'all')}"),
+    ]
+    return _table(["", *[col(c) for c in names]], [[html.escape(label), *[html.escape(f(c)) for c in names]]
+                                                   for label, f in rows])
+
+
 def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
            examples: Sequence[Mapping[str, Any]]) -> str:
     """The report as one standalone HTML page (plotly.js inlined once; works offline).
@@ -189,6 +239,15 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
     ]
     parts.append("<h2>Test split</h2>")
     parts.append(_table(["metric", "unsteered", "steered (IAR)"], rows))
+    constructions = get("constructions") or {}
+    if constructions:
+        parts.append("<h2>Contrast constructions side by side</h2>")
+        parts.append(f"<p>Each construction has its own revision, sweep (same val requests, judge and rule) "
+                     f"and steered test run; the unsteered answers are shared. The numbers above are the main "
+                     f"construction's ({html.escape(_CONTRAST.get(get('construction'), str(get('construction'))))}"
+                     f"). Probe accuracy: held-out accuracy of each head's linear probe on the construction's "
+                     f"own contrast set.</p>")
+        parts.append(compare_table(constructions, get("construction")))
     data = get("data") or {}
     parts.append(f"<p>{n.get('test_harmful', '?')} harmful and {n.get('test_benign', '?')} benign test "
                  f"requests, each as an image request and as a text request. Refusals are judged by "
@@ -209,6 +268,22 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
             continue
         parts.append(f"<div class='fig'>{fig.to_html(full_html=False, include_plotlyjs=False, default_height='520px')}"
                      f"<p>{html.escape(caption)}</p></div>")
+    for c, entry in constructions.items():
+        if c == get("construction"):
+            continue
+        parts.append(f"<h2>{html.escape(_CONTRAST.get(c, c))} construction: probes and sweep</h2>")
+        probe = (f"Linear probes on the {_CONTRAST.get(c, c)} contrast set ({entry.get('contrast_samples', '?')} "
+                 f"samples): {_SIDES.get(c, '')}. Positions steered: {entry.get('positions')}.")
+        for key, caption in ((f"probe:{c}", probe),
+                             (f"sweep:{c}", "")):
+            fig = figures.get(key)
+            if fig is not None:
+                parts.append(f"<div class='fig'>{fig.to_html(full_html=False, include_plotlyjs=False, default_height='520px')}"
+                             f"<p>{html.escape(caption)}</p></div>")
+        parts.append(_table(["alpha", "K", "image ASR", "helpfulness", "chosen"], [
+            [f"{r['alpha']:g}", str(r["k"]), _pct(r["asr"]), _pct(r["helpfulness"]),
+             "&#10004;" if (r["alpha"], r["k"]) == (entry.get("alpha"), entry.get("k")) else ""]
+            for r in entry.get("sweep", [])]))
     if get("sweep"):
         parts.append("<h2>Sweep (val split, image requests)</h2>")
         parts.append(f"<p>Rule: {html.escape(str(sel.get('rule', '')))}. Unsteered: ASR "
