@@ -30,14 +30,9 @@ BUDGET_S = 8 * 60
 
 def fresh_folder(out: Path) -> Path:
     """A SmolLM2 organism folder with fresh vision parts and no stage-2 LoRA (as the tests build)."""
-    from iar.organism.smollm2 import WEIGHTS, load_hf
-    from iar.organism.smollm2 import vision as V
+    from iar.organism.smollm2.folder import untrained
 
-    model, _ = V.build_vlm(*load_hf(), seed=0)
-    V.save_vlm_delta(model, {}, {"seed": 0, "lora": {"rank": 8, "alpha": 16.0},
-                                 "text_delta": {"sha256": V.text_delta_sha256()}}, out, dtype="float32")
-    shutil.copytree(WEIGHTS, out / "text")
-    return out
+    return untrained(out)
 
 
 def counts(config, n_constructions: int, cells: dict[str, int], n_contrast: dict[str, int]) -> dict[str, int]:

