@@ -155,16 +155,37 @@ def _batch(rows: list[tuple[list[int], list[int]]], pad: int) -> tuple[Any, Any,
     return ids, lab, mask
 
 
+class _Optimiser:
+    """AdamW (no weight decay) with linear warm-up over the first tenth of ``steps`` and linear decay
+    to 0; :meth:`step` backpropagates a loss, clips gradients to norm 1 and steps both."""
+
+    def __init__(self, params: list, lr: float, steps: int) -> None:
+        import torch
+
+        self.params = params
+        self.opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, (steps - s) / steps))
+
+    def step(self, loss: Any) -> float:
+        """One update from ``loss``; returns the loss rounded to 4 decimals (for the training log)."""
+        import torch
+
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        self.sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        return round(loss.item(), 4)
+
+
 def _lm_steps(model, tok, rows, gray_of, params, lr, batch, steps, seed, decision_weight, desc, progress):
     """Run ``steps`` AdamW steps on (ids, labels, image index or None) rows with the answer loss; return losses."""
-    import torch
     from tqdm.auto import tqdm
 
     from iar.organism.smollm2.training import answer_loss
 
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, (steps - s) / steps))
+    opt = _Optimiser(params, lr, steps)
     rng = random.Random(f"{desc}-{seed}")
     order: list[int] = []
     losses = []
@@ -178,13 +199,7 @@ def _lm_steps(model, tok, rows, gray_of, params, lr, batch, steps, seed, decisio
         shown = [rows[i][2] for i in idx if rows[i][2] is not None]  # text-only rows have no image
         pix = pixels(gray_of[shown]) if shown else None
         logits = model(input_ids=ids, attention_mask=mask, pixel_values=pix).logits
-        loss = answer_loss(logits, lab, decision_weight)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        losses.append(round(loss.item(), 4))
+        losses.append(opt.step(answer_loss(logits, lab, decision_weight)))
     return losses
 
 
@@ -260,9 +275,7 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
     vis_params = [p for n, p in model.named_parameters() if n.startswith(("model.vision_tower.", "model.multi_modal_projector."))]
     for p in vis_params:
         p.requires_grad_(True)
-    opt = torch.optim.AdamW(vis_params, lr=cfg.lr0, weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / max(1, cfg.steps0 // 10)) * max(0.0, (cfg.steps0 - s) / cfg.steps0))
+    opt = _Optimiser(vis_params, cfg.lr0, cfg.steps0)
     rng = random.Random(f"stage0-{cfg.seed}")
     losses0 = []
     emb_n = F.normalize(emb, dim=-1)
@@ -273,13 +286,7 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
         f, y = feats, remap[cells[batch].reshape(-1)]
         ce = F.cross_entropy(F.normalize(f, dim=-1) @ emb_n.T / cfg.tau0, y)
         mse = (f - emb[y]).pow(2).sum(-1).mean() / emb.pow(2).sum(-1).mean()
-        loss = ce + mse
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(vis_params, 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        losses0.append(round(loss.item(), 4))
+        losses0.append(opt.step(ce + mse))
     with torch.no_grad():
         model.eval()
         probe = idx0[:: max(1, len(idx0) // 200)]
