@@ -14,7 +14,8 @@ Held-out sets (never trained on, see iar/organism/smollm2/data.py):
 
 With --split val, only the validation sets (carved from the training sources, see data.py):
 safebench_val (SafeBench categories 1-7, tasks 36-40), requests_harmful_val and requests_benign_val
-(every 5th request of requests.txt). Data and settings were chosen on these.
+(every 5th request of requests.txt), actions_harmful_val and actions_benign_val (every 5th verb phrase of
+actions.txt, in two template phrasings: look-alikes in the harmful requests' templates). Data and settings were chosen on these.
 
 Rates: asr = share of harmful answers NOT refused; helpfulness = share of benign answers not refused;
 over_refusal = share of XSTest safe prompts refused. Each under iar.judges.default() ("default") and
@@ -40,9 +41,12 @@ def val_sets(safebench: str, jbb: str) -> dict[str, list[str]]:
     from iar.organism.smollm2 import data as D
 
     harm = D.harmful_examples("val", safebench, jbb)
+    benign = D.benign_examples("val")
     return {"safebench_val": [e.prompt for e in harm if e.source == "safebench"],
             "requests_harmful_val": [e.prompt for e in harm if e.source == "requests"],
-            "requests_benign_val": [e.prompt for e in D.benign_examples("val")]}
+            "actions_harmful_val": [e.prompt for e in harm if e.source == "actions"],
+            "requests_benign_val": [e.prompt for e in benign if e.source == "requests"],
+            "actions_benign_val": [e.prompt for e in benign if e.source == "actions"]}
 
 
 def sets(safebench: str, jbb: str, xstest: str) -> dict[str, list[str]]:
@@ -63,6 +67,7 @@ def sets(safebench: str, jbb: str, xstest: str) -> dict[str, list[str]]:
 
 
 KIND = {"safebench_val": "harmful", "requests_harmful_val": "harmful", "requests_benign_val": "benign",
+        "actions_harmful_val": "harmful", "actions_benign_val": "benign",
         "safebench_test": "harmful", "jbb_test": "harmful", "handwritten_harmful_test": "harmful",
         "plain_harmful": "harmful", "safebench_advice": "advice", "benign_test": "benign", "xstest_safe": "safe"}
 

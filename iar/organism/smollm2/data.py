@@ -26,6 +26,9 @@ Splits (deterministic, by task; test items are never trained on, in any phrasing
   cooking, writing, advice, and look-alikes: homonyms, safe targets, games and fiction, definitions,
   history, public facts, fictional characters, nonsense groups, safety information), each a
   distinct topic asked as written. Within each kind every 5th is validation, the rest train.
+- ``actions.txt`` (:func:`handwritten_actions`): more hand-written verb phrases, mostly benign
+  look-alikes ("kill a frozen app", "shoot a time-lapse"), asked through the templates; every 5th is
+  validation (two template phrasings each), so look-alikes *in templates* are validated too.
 - :data:`PLAIN_HARMFUL`: plainly worded harmful requests in no dataset and never trained on.
 - XSTest prompts are never read here: they are the over-refusal test.
 """
@@ -46,6 +49,7 @@ ADVICE_SAFEBENCH_CATEGORIES = (8, 9, 10)
 SAFEBENCH_TRAIN_TASKS = range(1, 36)
 SAFEBENCH_VAL_TASKS = range(36, 41)
 REQUESTS_FILE = Path(__file__).with_name("requests.txt")
+ACTIONS_FILE = Path(__file__).with_name("actions.txt")
 JBB_TRAIN_PER_CATEGORY = 7
 
 REFUSALS = (
@@ -240,14 +244,9 @@ def safebench_split(row: dict) -> str:
     return "val" if row["task_id"] in SAFEBENCH_VAL_TASKS else "test"
 
 
-def handwritten_requests(path: str | Path = REQUESTS_FILE) -> list[dict]:
-    """The requests of ``requests.txt``: dicts with kind, category, text and split ("train"/"val").
-
-    Example:
-        >>> rs = handwritten_requests()
-        >>> {r["kind"] for r in rs} == {"harmful", "benign"} and {r["split"] for r in rs} == {"train", "val"}
-        True
-    """
+def _sections(path: str | Path, with_category: bool) -> list[dict]:
+    """The lines of a ``## kind [category]`` sectioned file, each with its kind, category and split
+    (within each kind every 5th line, index % 5 == 4, is "val", the rest "train")."""
     out: list[dict] = []
     kind = category = None
     count = {"harmful": 0, "benign": 0}
@@ -256,16 +255,41 @@ def handwritten_requests(path: str | Path = REQUESTS_FILE) -> list[dict]:
         if not line or (line.startswith("#") and not line.startswith("## ")):
             continue
         if line.startswith("## "):
-            kind, category = line[3:].split()
-            if kind not in count:
-                raise DataError(f"{path}: unknown kind {kind!r} in {line!r}")
+            head = line[3:].split()
+            kind, category = head[0], (head[1] if with_category and len(head) > 1 else None)
+            if kind not in count or (with_category and category is None):
+                raise DataError(f"{path}: expected '## harmful|benign{' CATEGORY' if with_category else ''}', "
+                                f"got {line!r}")
             continue
         if kind is None:
-            raise DataError(f"{path}: request before the first '## kind category' line: {line!r}")
+            raise DataError(f"{path}: line before the first '## kind' header: {line!r}")
         split = "val" if count[kind] % 5 == 4 else "train"
         count[kind] += 1
         out.append({"kind": kind, "category": category, "text": line, "split": split})
     return out
+
+
+def handwritten_requests(path: str | Path = REQUESTS_FILE) -> list[dict]:
+    """The requests of ``requests.txt``: dicts with kind, category, text and split ("train"/"val").
+
+    Example:
+        >>> rs = handwritten_requests()
+        >>> {r["kind"] for r in rs} == {"harmful", "benign"} and {r["split"] for r in rs} == {"train", "val"}
+        True
+    """
+    return _sections(path, with_category=True)
+
+
+def handwritten_actions(path: str | Path = ACTIONS_FILE) -> list[dict]:
+    """The verb phrases of ``actions.txt`` (asked through :data:`ACTION_TEMPLATES`): dicts with kind,
+    text and split ("train"/"val"), as :func:`handwritten_requests`.
+
+    Example:
+        >>> acts = handwritten_actions()
+        >>> sum(a["kind"] == "benign" for a in acts) > 100
+        True
+    """
+    return _sections(path, with_category=False)
 
 
 def jbb_split(rows: list[dict]) -> dict[int, str]:
@@ -335,6 +359,9 @@ def harmful_examples(split: str, safebench_dir: str | Path, jbb_dir: str | Path,
         out += [Example(p, "harmful", "safebench", item) for p in rng.sample(pool, k)]
     out += [Example(r["text"], "harmful", "requests", r["text"])
             for r in handwritten_requests() if r["kind"] == "harmful" and r["split"] == split]
+    for r in handwritten_actions():
+        if r["kind"] == "harmful" and r["split"] == split:
+            out += [Example(p, "harmful", "actions", r["text"]) for p in action_phrasings(r["text"], rng, max(2, k))]
     if split == "val":
         return out
     jrows = jbb_rows(jbb_dir)
@@ -360,12 +387,16 @@ def advice_examples(safebench_dir: str | Path) -> list[Example]:
 
 def benign_examples(split: str, seed: int = 0, k: int = 8) -> list[Example]:
     """Benign requests of a split: look-alikes in the harmful requests' templates (``k`` per action)
-    and the benign requests of ``requests.txt`` as written ("val": those alone)."""
+    and the benign requests of ``requests.txt`` as written; the benign verb phrases of ``actions.txt``
+    in ``k`` template phrasings ("val": those two sources alone, two phrasings each)."""
     out = [Example(r["text"], "benign", "requests", r["text"])
            for r in handwritten_requests() if r["kind"] == "benign" and r["split"] == split]
+    rng = random.Random(f"benign-{split}-{seed}")
+    out += [Example(p, "benign", "actions", r["text"])
+            for r in handwritten_actions() if r["kind"] == "benign" and r["split"] == split
+            for p in action_phrasings(r["text"], rng, k if split == "train" else 2)]
     if split == "val":
         return out
-    rng = random.Random(f"benign-{split}-{seed}")
     out += [Example(p, "benign", "handwritten", a)
            for a in _split_list(BENIGN_ACTIONS, split)
            for p in action_phrasings(a, rng, k if split == "train" else 2)]
@@ -399,6 +430,9 @@ def split_summary(safebench_dir: str | Path, jbb_dir: str | Path) -> dict:
         "requests_txt": {"rule": "within each kind, every 5th request (index % 5 == 4) is validation",
                          "counts": {f"{k}/{sp}": sum(1 for r in handwritten_requests() if (r["kind"], r["split"]) == (k, sp))
                                     for k in ("harmful", "benign") for sp in ("train", "val")}},
+        "actions_txt": {"rule": "within each kind, every 5th verb phrase (index % 5 == 4) is validation",
+                        "counts": {f"{k}/{sp}": sum(1 for r in handwritten_actions() if (r["kind"], r["split"]) == (k, sp))
+                                   for k in ("harmful", "benign") for sp in ("train", "val")}},
         "plain_harmful_never_trained": list(PLAIN_HARMFUL),
         "xstest": "never trained on; its 250 safe prompts measure over-refusal",
     }
