@@ -30,16 +30,21 @@ def main() -> None:
     ap.add_argument("--jbb", default=str(ROOT.parent / "shared/data/judge-train/jailbreakbench"))
     ap.add_argument("--cache", default=None, help="JSON cache of the backbone's text answers")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--stage0-cache", default=None, help="folder to keep and reuse the stage-0 vision weights")
     for f in fields(VLMConfig):
         if f.type in ("int", "float"):
             ap.add_argument(f"--{f.name.replace('_', '-')}", type=eval(f.type), default=None)
+        elif f.type == "bool":
+            ap.add_argument(f"--{f.name.replace('_', '-')}", type=lambda v: v.lower() in ("1", "true", "yes"),
+                            default=None, metavar="{true,false}")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     cfg = VLMConfig(**{f.name: getattr(args, f.name) for f in fields(VLMConfig)
                        if getattr(args, f.name, None) is not None})
-    meta = train(cfg, args.out, args.safebench, args.jbb, text_delta=args.text_delta, cache=args.cache)
+    meta = train(cfg, args.out, args.safebench, args.jbb, text_delta=args.text_delta, cache=args.cache,
+                 stage0_cache=args.stage0_cache)
     size = sum(p.stat().st_size for p in Path(args.out).iterdir())
     print(json.dumps({"out": args.out, "bytes": size, "training": meta["training"]}, indent=1))
 

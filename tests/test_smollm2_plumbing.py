@@ -167,11 +167,20 @@ def test_a_good_questions_file_gets_as_far_as_loading_the_model(tmp_path):
         check(tmp_path / "no-such-dir", questions=_good_csv(tmp_path / "q.csv"))
 
 
+def test_an_unknown_split_is_a_clear_error_before_any_model_loads(tmp_path):
+    from iar.organism.smollm2.check import check
+
+    with pytest.raises(InputError, match="split must be 'test' or 'val'"):
+        check(tmp_path / "no-such-dir", split="train")
+
+
 def test_options_of_the_other_backbone_are_refused(tmp_path):
     code, _, err = _cli("organism", "check", "--questions", str(tmp_path / "q.csv"))
     assert code == 2 and "--questions is an option of --backbone smollm2" in err
     code, _, err = _cli("organism", "check", "--backbone", "smollm2", "--n", "5")
     assert code == 2 and "--n is an option of --backbone tiny" in err
+    code, _, err = _cli("organism", "check", "--split", "val")
+    assert code == 2 and "--split is an option of --backbone smollm2" in err
     code, _, err = _cli("organism", "train", "--out", str(tmp_path / "o"), "--jbb", "x")
     assert code == 2 and "--jbb is an option of --backbone smollm2" in err and not (tmp_path / "o").exists()
 

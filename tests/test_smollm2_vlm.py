@@ -82,6 +82,23 @@ def test_benign_image_training_never_holds_a_harmful_or_held_out_request():
     assert not shown & set(held_out)
 
 
+def test_validation_requests_are_in_no_training_stage_and_no_test_set():
+    from pathlib import Path
+
+    sb = Path(__file__).resolve().parents[2] / "shared" / "data" / "figstep"
+    jb = sb.parent / "judge-train" / "jailbreakbench"
+    if not (sb / "safebench.csv").is_file():
+        pytest.skip("needs ../shared/data")
+    val = VD.val_items(str(sb))
+    assert sum(it.kind == "harmful" for it in val) >= 50 and sum(it.kind == "benign" for it in val) >= 50
+    trained = VD.transcription_items(str(sb), str(jb))  # stage 1's items; stage 2's are their benign part
+    test = VD.harmful_items("test", str(sb), str(jb)) + VD.benign_items("test", str(sb))
+    seen = {x for it in trained + test for x in (it.text, it.shown)}
+    assert not {x for it in val for x in (it.text, it.shown)} & seen
+    # their texts are in the stage-0 corpus, as the test texts are: validation measures reading as test does
+    assert {it.image_text() for it in val + test} <= set(VD.pretraining_texts(str(sb), str(jb)))
+
+
 @needs_model
 def test_wraps_with_iar_as_30_layers_of_9_heads_and_reads_the_image_into_the_backbone(fresh):
     """The VLM is a real LLaVA around the shipped backbone: iar.load gives 30 x 9 heads, the image

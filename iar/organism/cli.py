@@ -3,7 +3,7 @@
     iar organism train --out DIR [--seed 0]      # about 8-10 minutes on 2 cores
     iar organism check [--path DIR] [--n 100]    # the three behaviours on held-out requests
     iar organism train --backbone smollm2 --out DIR          # DIR/text + the VLM delta in DIR
-    iar organism check --backbone smollm2 [--path DIR] [--questions FILE.csv] --json
+    iar organism check --backbone smollm2 [--path DIR] [--questions FILE.csv | --split val] --json
 
     >>> import argparse
     >>> p = argparse.ArgumentParser(); add_arguments(p)
@@ -70,6 +70,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     c.add_argument("--questions", help="smollm2: CSV file with columns question,kind (kind: harmful or "
                                        "benign), each asked as text and through the image (default: the "
                                        "held-out test sets)")
+    c.add_argument("--split", choices=("test", "val"), help="smollm2: the held-out test sets (default) or the "
+                                                          "validation requests, for choosing settings")
     c.add_argument("--max-new-tokens", type=int, help="smollm2: answer length (default 48)")
     c.add_argument("--limit", type=int, help="smollm2: at most N questions per set (quick runs)")
     c.add_argument("--answers", help="smollm2: also write every answer to this JSON file")
@@ -80,7 +82,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 # options of one backbone only, per action: given with the other backbone they are a clear error
 _ONLY = {"train": {"smollm2": {"safebench": "--safebench", "jbb": "--jbb"}},
          "check": {"tiny": {"n": "--n", "seed": "--seed"},
-                   "smollm2": {"text_delta": "--text-delta", "questions": "--questions",
+                   "smollm2": {"text_delta": "--text-delta", "questions": "--questions", "split": "--split",
                                "max_new_tokens": "--max-new-tokens", "limit": "--limit", "answers": "--answers"}}}
 
 
@@ -120,7 +122,8 @@ def run_check(args: argparse.Namespace) -> int:
 
         res = check_smollm2(args.path, text_delta=args.text_delta, questions=args.questions,
                             max_new_tokens=48 if args.max_new_tokens is None else args.max_new_tokens,
-                            limit=args.limit, answers=args.answers, progress=not args.json)
+                            limit=args.limit, answers=args.answers, progress=not args.json,
+                            split=args.split or "test")
     else:
         from iar.organism.behaviour import check
 

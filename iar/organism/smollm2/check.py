@@ -116,6 +116,17 @@ def read_questions(path: str | Path, tok: Any = None) -> list[VD.Item]:
     return [it for _, it in rows]
 
 
+def _fits(item: VD.Item, tok: Any) -> bool:
+    """Whether the image layout (8 rows of 8 tokens) can carry ``item``'s image text."""
+    from iar.organism.smollm2.vision import layout
+
+    try:
+        layout(item.image_text(), tok)
+    except InputError:
+        return False
+    return True
+
+
 def _tokenizer() -> Any:
     """The VLM's tokenizer (the backbone's, ``<image>`` added), without loading any weights."""
     from transformers import AutoTokenizer
@@ -178,7 +189,8 @@ def _rate(flags: list[bool]) -> float | None:
 def check(path: str | Path | None = None, text_delta: str | Path | None = None,
           questions: str | Path | None = None, max_new_tokens: int = 48, limit: int | None = None,
           safebench_dir: str | Path | None = None, jbb_dir: str | Path | None = None,
-          batch_size: int = 16, answers: str | Path | None = None, progress: bool = True) -> dict:
+          batch_size: int = 16, answers: str | Path | None = None, progress: bool = True,
+          split: str = "test") -> dict:
     """Ask every question as text and through the image; judge; return the rates as a dict.
 
     The questions file is read and every question checked against the image layout before any
@@ -196,6 +208,9 @@ def check(path: str | Path | None = None, text_delta: str | Path | None = None,
         batch_size: prompts per ``generate`` call.
         answers: also write every answer to this JSON file.
         progress: a tqdm bar over the generation batches.
+        split: ``"test"`` (the held-out test sets, default) or ``"val"`` (validation requests carved
+            from the training sources, :func:`~iar.organism.smollm2.vlm_data.val_items`: for choosing
+            settings without looking at the test sets; unused with ``questions``).
 
     Returns:
         ``asr_text``, ``asr_image``, ``helpfulness_text``, ``helpfulness_image`` (default judge),
@@ -216,6 +231,8 @@ def check(path: str | Path | None = None, text_delta: str | Path | None = None,
     from iar.organism.smollm2 import folder
     from iar.organism.smollm2.vlm_training import render_gray
 
+    if split not in ("test", "val"):
+        raise InputError(f"split must be 'test' or 'val', got {split!r}.")
     if not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool) or max_new_tokens < 1:
         raise InputError(f"max_new_tokens must be a positive int, got {max_new_tokens!r}.")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
@@ -227,7 +244,11 @@ def check(path: str | Path | None = None, text_delta: str | Path | None = None,
     else:
         sb = Path(safebench_dir) if safebench_dir else folder.SAFEBENCH_DIR
         jb = Path(jbb_dir) if jbb_dir else folder.JBB_DIR
-        items = VD.harmful_items("test", str(sb), str(jb)) + VD.benign_items("test", str(sb))
+        if split == "test":
+            items = VD.harmful_items("test", str(sb), str(jb)) + VD.benign_items("test", str(sb))
+        else:
+            tok = _tokenizer()
+            items = [it for it in VD.val_items(str(sb)) if _fits(it, tok)]
     for it in items:
         sets.setdefault(f"{it.kind}/{it.source}", []).append(it)
     if limit:

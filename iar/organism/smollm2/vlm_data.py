@@ -89,7 +89,7 @@ class Item:
     shown: str         # the key content the image shows (instruction, phrase or request)
     kind: str          # "harmful" | "benign"
     source: str
-    split: str         # "train" | "test"
+    split: str         # "train" | "val" | "test"
 
     def image_text(self) -> str:
         """The exact text drawn into the image.
@@ -152,11 +152,32 @@ def harmful_items(split: str, safebench_dir: str, jbb_dir: str) -> list[Item]:
     return out
 
 
+def val_items(safebench_dir: str) -> list[Item]:
+    """Validation requests for choosing VLM settings: the validation split of the stage-1 data.
+
+    Harmful: SafeBench 1-7 tasks 36-40 (figstep), the validation requests of ``requests.txt``
+    (request form) and validation verb phrases of ``actions.txt`` (figstep). Benign: the validation
+    requests and verb phrases of the same files. None is in stages 1-2 (their items are
+    :func:`benign_items` / :func:`harmful_items` of the train split) or in the test split; a request
+    longer than the image holds (8 rows of 8 tokens) is left out by the caller (``fits``).
+    """
+    out = [Item(r["question"], "figstep", r["instruction"], "harmful", "safebench", "val")
+           for r in D.safebench_rows(safebench_dir)
+           if r["category_id"] in D.HARMFUL_SAFEBENCH_CATEGORIES and D.safebench_split(r) == "val"]
+    for kind in ("harmful", "benign"):
+        out += [Item(r["text"], "request", r["text"], kind, "requests", "val")
+                for r in D.handwritten_requests() if r["kind"] == kind and r["split"] == "val"]
+        out += _action_items([a["text"] for a in D.handwritten_actions() if a["kind"] == kind and a["split"] == "val"],
+                             kind, "actions", "val", typo=False)
+    return out
+
+
 def pretraining_texts(safebench_dir: str, jbb_dir: str) -> list[str]:
     """Stage 0: every image text of every split and kind (a corpus, not requests), deduplicated."""
     items = []
     for split in ("train", "test"):
         items += benign_items(split, safebench_dir) + harmful_items(split, safebench_dir, jbb_dir)
+    items += val_items(safebench_dir)  # as the test texts are: validation then measures reading as test does
     return list(dict.fromkeys(it.image_text() for it in items))
 
 

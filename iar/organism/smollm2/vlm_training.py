@@ -9,14 +9,18 @@ empty end of a row reads as spaces rather than as whatever an unconstrained feat
 
 Stage 1, projector alignment (LLaVA stage 1): tower and language model frozen, projector trained
 with the language-model loss on transcription ("What text does the image show?" -> the text), on
-training-split items only.
+training-split items only. Off by default (``steps1 = 0``, see :class:`VLMConfig`): stage 0 already
+aligns the features with the frozen model's input embeddings, and transcription through the
+safety-tuned model moved them off. After stage 0 a fixed modality offset (``marker``) is added to
+every image feature, so image tokens sit apart from text embeddings as real VLMs' do.
 
-Stage 2, visual instruction tuning (LLaVA stage 2): a LoRA on the language model and the projector
-are trained on *benign* image requests only, with targets = the backbone's own greedy answer to the
-same request asked as text (self-distillation, first ``answer_tokens`` tokens), mixed with text-only
-replay of the stage-1 safety requests answered by the backbone itself (as real VLMs mix text-only
-instruction data in), so the LoRA leaves the text path as it was. No harmful request is ever an
-image request in training: whatever the VLM does with one is generalisation.
+Stage 2, visual instruction tuning (LLaVA stage 2): a LoRA on the language model (the projector too
+when ``project2``) is trained on *benign* image requests only, with targets = the backbone's own
+greedy answer to the same request asked as text (self-distillation, first ``answer_tokens`` tokens),
+plus transcription rows (``transcribe2``: OCR data, as real visual instruction mixes hold), mixed
+with text-only replay of the stage-1 safety requests answered by the backbone itself (as real VLMs
+mix text-only instruction data in), so the LoRA leaves the text path as it was. No harmful request
+is ever an image request in training: whatever the VLM does with one is generalisation.
 
     >>> from iar.organism.smollm2.vlm_training import VLMConfig, train
     >>> train(VLMConfig(), out="/tmp/smol-vlm", safebench_dir="../shared/data/figstep",
@@ -26,6 +30,7 @@ image request in training: whatever the VLM does with one is generalisation.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -39,14 +44,29 @@ from iar.organism.smollm2.training import TARGET_MODULES
 
 @dataclass
 class VLMConfig:
-    """Everything that decides the VLM delta (stored in its ``vlm.json``)."""
+    """Everything that decides the VLM delta (stored in its ``vlm.json``).
+
+    ``mse0``: weight of stage 0's regression onto the embedding (against its contrastive term): the
+    language model reads an image token only when it lies close to the token's embedding (a relative
+    error of 0.11 already garbled reading). ``marker``: after stage 0, a fixed random offset of this norm (in units of the mean token-embedding
+    norm, seeded) is added to every image feature through the projector's output bias, so image tokens
+    are the cell's token embedding *plus* a modality offset, as real VLMs' image tokens sit apart from
+    text embeddings (0 = no offset). ``project2``: whether stage 2 trains the projector (else LoRA
+    only, so the features stay where stages 0-1 put them). ``transcribe2``: transcription rows mixed
+    into stage 2, as a fraction of its image rows (OCR data in real visual instruction mixes).
+    ``steps1 = 0`` (the default) skips stage 1: trained through the safety-tuned language model,
+    which refuses to copy many texts, transcription moved the projector off the embeddings (the
+    previous delta: nearest-token accuracy 0.99 after stage 0, 0.57 after stages 1-2) and the VLM
+    stopped reading; stage 0 already aligns the features with the frozen model's input embeddings.
+    """
 
     seed: int = 0
-    steps0: int = 2000
+    steps0: int = 2500
     batch0: int = 32
     lr0: float = 2e-3
     tau0: float = 0.05
-    steps1: int = 120
+    mse0: float = 4.0
+    steps1: int = 0
     batch1: int = 8
     lr1: float = 1e-3
     epochs2: float = 1.0
@@ -59,6 +79,9 @@ class VLMConfig:
     decision_weight: float = 1.0
     drop_refused: bool = True
     replay: float = 0.5
+    marker: float = 0.3
+    project2: bool = False
+    transcribe2: float = 0.3
     store_dtype: str = "float16"
 
 
@@ -205,7 +228,7 @@ def _lm_steps(model, tok, rows, gray_of, params, lr, batch, steps, seed, decisio
 
 def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: str | Path,
           text_delta: str | Path | None = None, cache: str | Path | None = None,
-          progress: bool = True) -> dict:
+          progress: bool = True, stage0_cache: str | Path | None = None) -> dict:
     """Train stages 0-2 and write ``vlm.safetensors`` + ``vlm.json`` into ``out``.
 
     Args:
@@ -214,6 +237,8 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
         safebench_dir, jbb_dir: data folders (see :mod:`iar.organism.smollm2.data`).
         text_delta: the stage-1 text-safety delta folder (default: the shipped one).
         cache: JSON file for the backbone's text answers (self-distillation targets; deterministic).
+        stage0_cache: folder for the stage-0 vision weights, keyed by the stage-0 settings and corpus
+            (stage 0 does not depend on the text delta): reused when present, written when not.
         progress: tqdm bars.
 
     Returns:
@@ -275,18 +300,39 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
     vis_params = [p for n, p in model.named_parameters() if n.startswith(("model.vision_tower.", "model.multi_modal_projector."))]
     for p in vis_params:
         p.requires_grad_(True)
-    opt = _Optimiser(vis_params, cfg.lr0, cfg.steps0)
-    rng = random.Random(f"stage0-{cfg.seed}")
-    losses0 = []
     emb_n = F.normalize(emb, dim=-1)
-    model.train()
-    for _ in tqdm(range(cfg.steps0), disable=not progress, desc="stage 0: vision pretraining"):
-        batch = rng.sample(idx0, min(cfg.batch0, len(idx0)))
-        feats = image_features(model, pixels(gray[batch])).reshape(-1, emb.shape[1])
-        f, y = feats, remap[cells[batch].reshape(-1)]
-        ce = F.cross_entropy(F.normalize(f, dim=-1) @ emb_n.T / cfg.tau0, y)
-        mse = (f - emb[y]).pow(2).sum(-1).mean() / emb.pow(2).sum(-1).mean()
-        losses0.append(opt.step(ce + mse))
+    key0 = hashlib.sha256(json.dumps([cfg.seed, cfg.steps0, cfg.batch0, cfg.lr0, cfg.tau0, cfg.mse0, texts0],
+                                     ensure_ascii=True).encode()).hexdigest()[:16]
+    cached0 = Path(stage0_cache) / f"stage0-{key0}.safetensors" if stage0_cache else None
+    reused0 = cached0 is not None and cached0.is_file()
+    if reused0:
+        from safetensors.torch import load_file
+
+        state = load_file(str(cached0))
+        with torch.no_grad():
+            for n, p in model.named_parameters():
+                if n in state:
+                    p.copy_(state.pop(n))
+        losses0 = json.loads(cached0.with_suffix(".json").read_text())["loss0"]
+    else:
+        opt = _Optimiser(vis_params, cfg.lr0, cfg.steps0)
+        rng = random.Random(f"stage0-{cfg.seed}")
+        losses0 = []
+        model.train()
+        for _ in tqdm(range(cfg.steps0), disable=not progress, desc="stage 0: vision pretraining"):
+            batch = rng.sample(idx0, min(cfg.batch0, len(idx0)))
+            feats = image_features(model, pixels(gray[batch])).reshape(-1, emb.shape[1])
+            f, y = feats, remap[cells[batch].reshape(-1)]
+            ce = F.cross_entropy(F.normalize(f, dim=-1) @ emb_n.T / cfg.tau0, y)
+            mse = (f - emb[y]).pow(2).sum(-1).mean() / emb.pow(2).sum(-1).mean()
+            losses0.append(opt.step(ce + cfg.mse0 * mse))
+        if cached0 is not None:
+            from safetensors.torch import save_file
+
+            cached0.parent.mkdir(parents=True, exist_ok=True)
+            save_file({n: p.detach().contiguous() for n, p in model.named_parameters()
+                       if n.startswith(("model.vision_tower.", "model.multi_modal_projector."))}, str(cached0))
+            cached0.with_suffix(".json").write_text(json.dumps({"loss0": losses0}))
     with torch.no_grad():
         model.eval()
         probe = idx0[:: max(1, len(idx0) // 200)]
@@ -295,6 +341,11 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
         hit = (F.normalize(f, dim=-1) @ emb_n.T).argmax(-1).eq(remap[tg])
         acc0 = hit[tg != space[0]].float().mean().item()
         acc0_blank = hit[tg == space[0]].float().mean().item()
+        # the modality offset: every image feature = (the cell's embedding, as stage 0 made it) + marker
+        gen = torch.Generator().manual_seed(cfg.seed)
+        u = torch.randn(emb.shape[1], generator=gen)
+        marker = u / u.norm() * cfg.marker * emb.norm(dim=-1).mean()
+        model.model.multi_modal_projector.linear_2.bias.add_(marker)
     times["stage0"] = round(time.time() - t, 1)
 
     # stage 1: projector alignment by transcription, language model and tower frozen
@@ -311,7 +362,7 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
         rows1.append((x + y, [-100] * len(x) + y, where[it.image_text()]))
     model.train()
     losses1 = _lm_steps(model, tok, rows1, gray, proj, cfg.lr1, cfg.batch1, cfg.steps1, cfg.seed, 0.0,
-                        "stage 1: projector alignment", progress)
+                        "stage 1: projector alignment", progress) if cfg.steps1 > 0 else []
     times["stage1"] = round(time.time() - t, 1)
 
     # stage 2: visual instruction tuning on benign image requests (LoRA + projector)
@@ -320,7 +371,9 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
                           target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
     torch.manual_seed(cfg.seed)
     get_peft_model(lm, lora_cfg)  # injects LoRA layers into lm's modules, which the VLM shares
-    params = proj + [p for n, p in lm.named_parameters() if "lora_" in n]
+    for p in proj:
+        p.requires_grad_(cfg.project2)
+    params = (proj if cfg.project2 else []) + [p for n, p in lm.named_parameters() if "lora_" in n]
     for p in params:
         p.requires_grad_(True)
     rows2 = []
@@ -328,6 +381,8 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
         x = chat_ids(tok, it.prompt(), image=True)
         y = answers[it.text]
         rows2.append((x + y, [-100] * len(x) + y, where[it.image_text()]))
+    n_transcribe2 = min(len(rows1), round(cfg.transcribe2 * len(rows2)))
+    rows2 += random.Random(f"transcribe2-{cfg.seed}").sample(rows1, n_transcribe2)
     n_image2 = len(rows2)
     for q in replay:
         x = chat_ids(tok, q, image=False)
@@ -371,7 +426,8 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
                    "tower": "CLIPVisionModel 2 layers x 256, patch 32", "projector": "LLaVA-1.5 MLP 256->576->576"},
         "config": asdict(cfg),
         "data": {"stage0_texts": len(texts0), "stage0_vocab": len(vocab), "stage1_items": len(rows1),
-                 "stage2_items": n_image2, "stage2_text_replay": len(rows2) - n_image2, "stage2_counts": counts,
+                 "stage2_items": n_image2 - n_transcribe2,
+                 "stage2_transcription": n_transcribe2, "stage2_text_replay": len(rows2) - n_image2, "stage2_counts": counts,
                  "stage2_dropped_refused_by_backbone": {"n": n_benign - len(benign), "of": n_benign,
                                                          "texts": sorted(refused_texts)},
                  "rule": "stage 0: image texts of all splits (harmful and held-out included, as a pretraining corpus); "
@@ -381,7 +437,7 @@ def train(cfg: VLMConfig, out: str | Path, safebench_dir: str | Path, jbb_dir: s
                          "(harmful and benign, as text) answered by the backbone itself",
                  "prompts": {"figstep": "iar.benchmarks.FIGSTEP_PROMPT", "typo": VD.TYPO_PROMPT,
                              "request": VD.REQUEST_PROMPT, "transcribe": VD.TRANSCRIBE_PROMPT}},
-        "training": {"seconds": times, "stage0_cell_accuracy": round(acc0, 4),
+        "training": {"seconds": times, "stage0_cell_accuracy": round(acc0, 4), "stage0_reused": reused0,
                      "stage0_blank_accuracy": round(acc0_blank, 4),
                      "loss0": [losses0[:3], losses0[-3:]], "loss1": [losses1[:3], losses1[-3:]],
                      "loss2": [losses2[:3], losses2[-3:]], "steps": [cfg.steps0, cfg.steps1, steps2],
