@@ -129,7 +129,7 @@ def benign_items(split: str, safebench_dir: str) -> list[Item]:
     if split == "train":
         out += _action_items(EXTRA_BENIGN_ACTIONS, "benign", "vlm_extra", split)
         out += [Item(q, "request", q, "benign", "vlm_extra", split) for q in EXTRA_BENIGN_REQUESTS]
-        for r in D.safebench_rows(safebench_dir):  # professional advice, tasks 1-40 only
+        for r in D.safebench_rows(safebench_dir):  # professional advice, training tasks (1-35) only
             if r["category_id"] in D.ADVICE_SAFEBENCH_CATEGORIES and D.safebench_split(r) == "train":
                 out.append(Item(r["question"], "figstep", r["instruction"], "benign", "safebench_advice", split))
     return out
