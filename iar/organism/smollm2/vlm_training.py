@@ -47,11 +47,11 @@ class VLMConfig:
     """Everything that decides the VLM delta (stored in its ``vlm.json``).
 
     ``mse0``: weight of stage 0's regression onto the embedding (against its contrastive term): the
-    language model reads an image token only when it lies close to the token's embedding (a relative
-    error of 0.11 already garbled reading). ``marker``: after stage 0, a fixed random offset of this norm (in units of the mean token-embedding
-    norm, seeded) is added to every image feature through the projector's output bias, so image tokens
-    are the cell's token embedding *plus* a modality offset, as real VLMs' image tokens sit apart from
-    text embeddings (0 = no offset). ``project2``: whether stage 2 trains the projector (else LoRA
+    language model reads an image token only when it lies close to the token's embedding (features
+    with a relative error of 0.14 were not read). ``marker``: after stage 0, a fixed random offset of
+    this norm (in units of the mean token-embedding norm, seeded) is added to every image feature
+    through the projector's output bias, so image tokens are the cell's token embedding *plus* a
+    modality offset, as real VLMs' image tokens sit apart from text embeddings (0 = no offset). ``project2``: whether stage 2 trains the projector (else LoRA
     only, so the features stay where stages 0-1 put them). ``transcribe2``: transcription rows mixed
     into stage 2, as a fraction of its image rows (OCR data in real visual instruction mixes).
     ``steps1 = 0`` (the default) skips stage 1: trained through the safety-tuned language model,
