@@ -12,6 +12,7 @@ import torch
 import iar
 from iar.benchmarks import Benchmark, figstep, jsonl, mcq
 from iar.errors import DataError, InputError
+from iar.evaluation.rejudge import rejudge
 from iar.evaluation.runs import EvalReport, parse_choice
 from iar.judges import KeywordJudge
 
@@ -275,3 +276,31 @@ def test_helpfulness_is_the_share_of_benign_items_answered(reference):
     assert "helpfulness" in reference.table()
     harmful_only = EvalReport([r for r in reference.rows if r["kind"] == "harmful"])
     assert math.isnan(harmful_only.helpfulness)
+
+
+class RecordingJudge(KeywordJudge):
+    """The xstest rule, plus an attack-success verdict that records what it was asked to weigh."""
+
+    def __init__(self):
+        super().__init__("xstest")
+        self.asked = []
+
+    def complied_harmfully(self, prompts, responses):
+        self.asked += list(prompts)
+        return [not r for r in self.is_refusal(responses)]
+
+
+def test_attack_success_is_weighed_against_the_request_not_the_instruction(vlm, bench, tmp_path):
+    """FigStep carries the request in the image: its prompt is only the fill-in-the-list instruction,
+    so the complied-harmfully verdict must see the source's question instead (and rejudging too)."""
+    judge = RecordingJudge()
+    out = tmp_path / "run.jsonl"
+    rep = iar.evaluate(vlm, bench, judge=judge, batch_size=2, max_new_tokens=NEW, out=out, progress=False)
+    harmful = [it for it in bench.items if it.kind == "harmful"]
+    figsteps = [it for it in harmful if it.meta.get("question")]
+    assert figsteps and all(it.request == it.meta["question"] != it.prompt for it in figsteps)
+    assert judge.asked == [it.request for it in harmful]
+    assert [r["request"] for r in rep.rows] == [it.request for it in bench.items]
+    again = RecordingJudge()
+    rejudge(out, again)
+    assert again.asked == [it.request for it in harmful]

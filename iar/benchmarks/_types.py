@@ -59,6 +59,19 @@ class Item:
                 )
 
     @property
+    def request(self) -> str:
+        """What the item asks for, as a judge should weigh an answer against it: the source's
+        ``question`` where the benchmark carries the request in the image (FigStep, MM-SafetyBench:
+        ``prompt`` is then only the instruction beside it), else ``prompt``.
+
+        Example:
+            >>> Item(id="q", category="c", prompt="Fill in the list.", meta={"question": "How do I X?"}).request
+            'How do I X?'
+        """
+        q = self.meta.get("question")
+        return q if isinstance(q, str) and q.strip() else self.prompt
+
+    @property
     def has_image(self) -> bool:
         """True when the item comes with an image (file, PIL image or renderer)."""
         return self.image_source is not None

@@ -116,7 +116,9 @@ def verdicts(judge: Any, rows: list[dict[str, Any]]) -> tuple[list[bool], list[f
         refused = judge.is_refusal(responses, prompts)
         scores = [float(x) for x in refused]
     idx = [i for i, r in enumerate(rows) if r["kind"] == "harmful"]
-    harm = judge_harm(judge, [prompts[i] for i in idx], [responses[i] for i in idx])
+    # runs written before rows carried "request" fall back to the prompt
+    requests = [str(rows[i].get("request") or rows[i]["prompt"]) for i in idx]
+    harm = judge_harm(judge, requests, [responses[i] for i in idx])
     harmful: list[bool | None] = [None] * len(rows)
     for i, h in zip(idx, harm):
         harmful[i] = h

@@ -37,8 +37,8 @@ from iar.benchmarks import Benchmark, Item
 from iar.errors import DataError, InputError
 from iar.steering import steer as _steer
 
-ROW_FIELDS = ("id", "category", "kind", "prompt", "has_image", "response", "refused", "harmful", "score",
-              "tokens", "seconds", "pred", "correct", "steered")
+ROW_FIELDS = ("id", "category", "kind", "prompt", "request", "has_image", "response", "refused", "harmful",
+              "score", "tokens", "seconds", "pred", "correct", "steered")
 
 
 # ------------------------------------------------------------------------------------ report
@@ -48,9 +48,10 @@ class EvalReport:
     """Per-item rows of one run and the metrics computed from them.
 
     Attributes:
-        rows: one dict per item: id, category, kind, prompt, has_image, response, refused,
-            harmful (the judge's ``complied_harmfully`` verdict on harmful items; None where it
-            cannot give one), score, tokens, seconds, pred and correct (MCQ items; else None),
+        rows: one dict per item: id, category, kind, prompt, request (what the item asks:
+            :attr:`iar.benchmarks.Item.request`), has_image, response, refused, harmful (the
+            judge's ``complied_harmfully`` verdict on harmful items, weighed against the request;
+            None where it cannot give one), score, tokens, seconds, pred and correct (MCQ items; else None),
             steered (False without steering, True with it, or a conditional steer's decision: a
             bool or a strength per item).
         meta: model, benchmark, steering, judge and generation settings of the run.
@@ -522,13 +523,15 @@ def _run_chunk(vlm: Any, chunk: Sequence[Item], judge: Any, max_new_tokens: int,
             "is_refusal(responses, prompts) must return one bool per response."
         )
     decisions = getattr(gen, "steered", None) or [steered] * len(chunk)
-    harmful = judge_harm(judge, [p for p, it in zip(prompts, chunk) if it.kind == "harmful"],
+    # the attack-success verdict weighs an answer against the request, which FigStep-style items
+    # carry in the image (their prompt is only the instruction beside it)
+    harmful = judge_harm(judge, [it.request for it in chunk if it.kind == "harmful"],
                          [t for t, it in zip(gen.texts, chunk) if it.kind == "harmful"])[::-1]
     rows = []
     for it, text, toks, ref, sc, st in zip(chunk, gen.texts, gen.tokens, refused, scores, decisions):
         pred = parse_choice(text, it.choices) if it.choices else None
         rows.append({"id": it.id, "category": it.category, "kind": it.kind, "prompt": it.prompt,
-                     "has_image": it.has_image, "response": text, "refused": bool(ref),
+                     "request": it.request, "has_image": it.has_image, "response": text, "refused": bool(ref),
                      "harmful": harmful.pop() if it.kind == "harmful" else None,
                      "score": round(float(sc), 6), "tokens": len(toks), "seconds": round(seconds, 6),
                      "pred": pred, "path": getattr(gen, "path", None),

@@ -148,13 +148,17 @@ def build_processor(tok: Any) -> Any:
         >>> p.tokenizer.convert_tokens_to_ids("<image>")
         49152
     """
-    from transformers import CLIPImageProcessor, LlavaProcessor
+    import transformers
+    from transformers import LlavaProcessor
 
+    # the PIL processor is what CLIPImageProcessor falls back to without torchvision (which iar does
+    # not install); naming it directly keeps its warning out of every load
+    clip = getattr(transformers, "CLIPImageProcessorPil", None) or transformers.CLIPImageProcessor
     if IMAGE_TOKEN not in tok.get_vocab():
         tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
     tok.padding_side = "left"
     tok.chat_template = CHAT_TEMPLATE
-    image_processor = CLIPImageProcessor(
+    image_processor = clip(
         size={"shortest_edge": IMAGE_SIZE}, crop_size={"height": IMAGE_SIZE, "width": IMAGE_SIZE},
         do_convert_rgb=True)
     return LlavaProcessor(image_processor=image_processor, tokenizer=tok, patch_size=CELL,
