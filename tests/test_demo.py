@@ -305,3 +305,41 @@ def test_sweep_figure_has_no_overlapping_point_labels():
         assert list(axis.tickvals) == [0.25, 0.5, 1.0]
     chosen = [t for t in fig.data if t.name.startswith("chosen")]
     assert [(t.x[0], t.y[0]) for t in chosen] == [(0.5, 0.7), (0.5, 1.0)]
+
+
+def test_conditional_demo_steers_only_the_requests_its_condition_flags(tmp_path):
+    """`iar demo --condition gate`: the condition gates every steer of a construction steered at all
+    positions (sweep and test); a request it does not flag gets exactly the unsteered answer; a
+    prompt-only construction stays unconditional."""
+    config = DemoConfig(**{**DemoConfig.quick().__dict__, "construction": "multi_response",
+                           "compare": ("modality",), "condition": "gate", "n_test": 16, "n_condition": 16})
+    out = tmp_path / "demo"
+    s = run(out, "organism", config=config, progress=False)
+    cond = s["condition"]
+    assert cond["condition"] == "gate" and cond["site"] == "resid_pre" and cond["position"] == "last"
+    assert cond["layer"] == int(0.4 * 4) and cond["gates"] == ["multi_response"] and cond["ungated"] == ["modality"]
+    assert s["config"]["condition"] == "gate" and s["config"]["n_condition"] == 16
+    rows = [json.loads(line) for line in (out / "generations.jsonl").read_text().splitlines()]
+    plain = {(r["id"], r["modality"]): r["response"] for r in rows if r["split"] == "test" and not r["steered"]}
+    gated = [r for r in rows if r["split"] == "test" and r["steered"] and r["construction"] == "multi_response"]
+    assert gated and all("fired" in r for r in gated)
+    assert not any("fired" in r for r in rows if r.get("construction") == "modality")
+    quiet = [r for r in gated if not r["fired"]]
+    assert quiet, "the condition fires on every test request: this test checks nothing"
+    assert all(r["response"] == plain[r["id"], r["modality"]] for r in quiet)
+    for modality in ("image", "text"):
+        for kind in ("harmful", "benign"):
+            group = [r["fired"] for r in gated if r["modality"] == modality and r["kind"] == kind]
+            assert cond["fired_test"]["multi_response"][modality][kind] == pytest.approx(sum(group) / len(group))
+    sweep = [r for r in rows if r["split"] == "val" and r["steered"] and r["construction"] == "multi_response"]
+    assert sweep and all("fired" in r for r in sweep)
+    assert "Conditional steering (gate)" in (out / "report.html").read_text()
+
+
+def test_unconditional_summary_keeps_its_keys():
+    """Without --condition the config records no condition fields (summaries keep the keys they had)."""
+    from iar.cli.demo import _recorded
+
+    assert not any(k.startswith("condition") or k == "n_condition" for k in _recorded(DemoConfig()))
+    with pytest.raises(InputError, match="condition must be 'gate', 'graded' or None"):
+        DemoConfig(condition="always").check()

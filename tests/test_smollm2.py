@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import importlib.util
+import io
 from pathlib import Path
 
 import pytest
@@ -32,8 +34,22 @@ def refused(answers: list[str]) -> list[bool]:
 
 
 @pytest.fixture(scope="module")
-def base():
-    return smollm2.load_base()
+def loaded():
+    """The base model and tokenizer, and what loading them wrote to stderr."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        model_tok = smollm2.load_base()
+    return model_tok, err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def base(loaded):
+    return loaded[0]
+
+
+def test_loading_writes_no_progress_bar_or_warning(loaded):
+    """transformers' GGUF conversion draws a tqdm bar that would fill every notebook's output."""
+    assert loaded[1] == "", loaded[1][:300]
 
 
 @pytest.fixture(scope="module")

@@ -47,7 +47,7 @@ from typing import Any
 from iar import _io
 from iar._threads import torch_threads
 from iar.cli.demo_data import default_data, make
-from iar.cli.demo_stages import Generator, label, revise_and_sweep, side
+from iar.cli.demo_stages import GATEABLE, Generator, condition_summary, fit_condition, label, revise_and_sweep, side
 from iar.cli.demo_stages import examples as demo_examples
 from iar.errors import InputError
 
@@ -61,7 +61,7 @@ CONSTRUCTIONS = ("modality", "single_response", "multi_response")
 ALPHAS = {"modality": (0.25, 0.5, 0.75, 1.0, 1.5), "single_response": (2.0, 4.0, 6.0, 8.0, 12.0),
           "multi_response": (2.0, 4.0, 6.0, 8.0, 12.0)}
 #: the SmolLM2 organism's grids: three alphas each, to fit its 8-minute budget (DemoConfig.smollm2)
-ALPHAS_SMOLLM2 = {"modality": (0.5, 1.0, 2.0), "single_response": (4.0, 8.0, 12.0),
+ALPHAS_SMOLLM2 = {"modality": (1.0, 2.0, 3.0), "single_response": (4.0, 8.0, 12.0),
                   "multi_response": (4.0, 8.0, 12.0)}
 RULE = ("lowest val image ASR among settings whose val benign helpfulness is >= {keep} x the "
         "unsteered value; ties -> smaller alpha, then smaller K; if none qualifies, the highest "
@@ -95,6 +95,13 @@ class DemoConfig:
         compare: more constructions to run beside ``construction``, each with its own revision,
             sweep (its default grid unless ``alphas`` is given) and steered test, reported side by
             side (``summary["constructions"]``); ``()``: none.
+        condition: ``"gate"`` or ``"graded"``: steer only the requests an :class:`iar.Condition`
+            flags (fitted on train image requests, :func:`~iar.cli.demo_stages.fit_condition`), in
+            the sweep and the test, for every construction steered at ``"all"`` or ``"generated"``
+            positions (a prompt-only steer stays unconditional); None: unconditional.
+        condition_layer: the block whose ``resid_pre`` the condition reads (None: 40% of the depth).
+        condition_fpr: the condition's false-positive target on benign train image requests.
+        n_condition: harmful and benign train image requests the condition is fitted on.
 
     Example:
         >>> DemoConfig(n_val=20).n_val, DemoConfig.quick().n_test
@@ -116,6 +123,10 @@ class DemoConfig:
     batch_size: int | None = None
     examples: int = 12
     compare: tuple[str, ...] = ()
+    condition: str | None = None
+    condition_layer: int | None = None
+    condition_fpr: float = 0.05
+    n_condition: int = 64
 
     @classmethod
     def quick(cls) -> DemoConfig:
@@ -149,8 +160,11 @@ class DemoConfig:
             return cls(n_shift=2, n_contrast=4, n_refusals=2, n_val=4, n_test=4, alphas=(1.0,), ks=(2,),
                        max_new_tokens=4, batch_size=8, examples=2, construction="multi_response",
                        compare=("modality",))
+        # condition_layer / n_condition apply with --condition: layer 18 separated harmful from benign
+        # val image requests best at 5% false positives (scripts/smollm2_condition_layers.py)
         return cls(n_shift=24, n_contrast=32, n_refusals=5, n_val=32, n_test=64, construction="multi_response",
-                   compare=("modality",), ks=(8, 24), max_new_tokens=32, batch_size=16, examples=8)
+                   compare=("modality",), ks=(8, 24), max_new_tokens=32, batch_size=16, examples=8,
+                   condition_layer=18, n_condition=192)
 
     def check(self) -> None:
         """Raise :class:`iar.InputError` on sizes or grids that cannot work."""
@@ -170,6 +184,11 @@ class DemoConfig:
             raise InputError(f"DemoConfig.ks must be ints >= 1, got {self.ks!r}.")
         if not 0 < self.keep <= 1:
             raise InputError(f"DemoConfig.keep must be in (0, 1], got {self.keep!r}.")
+        if self.condition not in (None, "gate", "graded"):
+            raise InputError(f"DemoConfig.condition must be 'gate', 'graded' or None, got {self.condition!r}.")
+        if not 0 < self.condition_fpr < 1 or not (isinstance(self.n_condition, int) and self.n_condition >= 2):
+            raise InputError(f"DemoConfig.condition_fpr must be in (0, 1) and n_condition an int >= 2, got "
+                             f"{self.condition_fpr!r} and {self.n_condition!r}.")
 
 
 # ------------------------------------------------------------------------------- metrics
@@ -330,12 +349,18 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
         ks = tuple(sorted({min(k, n_units) for k in config.ks}))
         gen = Generator(vlm, judge, config, seed, progress)
         val = dataset.items("val", config.n_val)
+        cond = None
+        if config.condition:
+            cond = fit_condition(vlm, dataset, config, seed, progress)
+            lap("condition")
         done = {}
         for c in [construction, *others]:
+            where = explicit["positions"] or _positions(c)
             done[c] = revise_and_sweep(
                 vlm, dataset, queries, val, gen, config, construction=c, ks=ks, metrics=metrics, lap=lap,
-                alphas=explicit["alphas"] or grids[c], positions=explicit["positions"] or _positions(c),
-                stage="" if c == construction else f":{c}", progress=progress)
+                alphas=explicit["alphas"] or grids[c], positions=where,
+                stage="" if c == construction else f":{c}", when=cond if where in GATEABLE else None,
+                progress=progress)
         main = done[construction]
         rev, alpha, k, sweep, base = main.revision, main.alpha, main.k, main.sweep, main.base
 
@@ -382,6 +407,8 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
             "iar_version": iar.__version__,
             "files": {"generations": GENERATIONS, "report": REPORT, "revision": REVISION},
         }
+        if cond is not None:
+            summary["condition"] = condition_summary(cond, done, test_rows)
         if others:  # side by side: every construction on the same requests, judge and rule
             summary["constructions"] = {c: side(d, of, config.keep, main, REVISION if c == construction
                                                 else f"revision-{c}.safetensors") for c, d in done.items()}
@@ -423,6 +450,9 @@ def _recorded(config: DemoConfig) -> dict[str, Any]:
     d = asdict(config)
     if not d["compare"]:
         del d["compare"]
+    if not d["condition"]:
+        for key in ("condition", "condition_layer", "condition_fpr", "n_condition"):
+            del d[key]
     return d
 
 
@@ -527,6 +557,11 @@ def add_arguments(p: Any) -> None:
                         "on the SmolLM2 organism, none otherwise; --compare alone: none)")
     p.add_argument("--positions", help="steering scope: all, prompt, generated, image, text (default: "
                                        "prompt for the modality construction, else all)")
+    p.add_argument("--condition", choices=("gate", "graded"),
+                   help="steer only the requests a condition fitted on train image requests flags "
+                        "(constructions steered at all/generated positions; default: unconditional)")
+    p.add_argument("--condition-layer", type=int, help="the layer whose resid_pre the condition reads "
+                                                        "(default: 40%% of the depth)")
     p.add_argument("--device", help="cuda, cpu, ... for --model")
     p.add_argument("--dtype", help="float16, bfloat16, float32 or auto for --model")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: 1 for small models such "
@@ -550,7 +585,8 @@ def run_cli(args: Any) -> int:
                "alphas": tuple(args.alphas) if args.alphas else None, "ks": tuple(args.ks) if args.ks else None,
                "n_val": args.n_val, "n_test": args.n_test, "max_new_tokens": args.max_new_tokens,
                "batch_size": args.batch_size, "positions": args.positions,
-               "construction": args.construction}
+               "construction": args.construction, "condition": args.condition,
+               "condition_layer": args.condition_layer}
     config = replace(config, **{k: v for k, v in changes.items() if v is not None})
     if args.data is not None and args.model is None:
         raise InputError("--data is for real models; add --model ID_OR_PATH (the organism brings its own requests).")

@@ -239,6 +239,18 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
     ]
     parts.append("<h2>Test split</h2>")
     parts.append(_table(["metric", "unsteered", "steered (IAR)"], rows))
+    cond = get("condition")
+    if cond:
+        fired = "; ".join(f"{html.escape(c)}: image {_pct(f['image']['harmful'])} of harmful, "
+                          f"{_pct(f['image']['benign'])} of benign; text {_pct(f['text']['harmful'])} / "
+                          f"{_pct(f['text']['benign'])}" for c, f in (cond.get("fired_test") or {}).items())
+        parts.append(f"<p>Conditional steering ({html.escape(str(cond.get('condition')))}): a linear "
+                     f"condition on <code>{html.escape(str(cond.get('site')))}</code> of layer {cond.get('layer')} "
+                     f"(last prompt token), fitted on train image requests, threshold at "
+                     f"{_pct(cond.get('calibration_fpr'))} false positives on other benign train requests, "
+                     f"decides per request whether to steer. It fired on the test requests as follows: "
+                     f"{fired}. Constructions steered at the prompt only stay unconditional: "
+                     f"{html.escape(', '.join(cond.get('ungated') or []) or 'none')}.</p>")
     constructions = get("constructions") or {}
     if constructions:
         parts.append("<h2>Contrast constructions side by side</h2>")

@@ -51,11 +51,77 @@ class Construction:
     rule_met: bool
     robustness: Any
     rows: list[dict[str, Any]] = field(repr=False)
+    when: Any = None
 
     @property
-    def steer(self) -> tuple[Any, int, float, str]:
-        """``(revision, k, alpha, positions)`` of the chosen setting, as :class:`Generator` takes it."""
-        return self.revision, self.k, self.alpha, self.positions
+    def steer(self) -> tuple[Any, int, float, str, Any]:
+        """``(revision, k, alpha, positions, when)`` of the chosen setting, as :class:`Generator`
+        takes it (``when``: the condition that gates it, or None)."""
+        return self.revision, self.k, self.alpha, self.positions, self.when
+
+
+#: steering scopes that reach the generated tokens: a condition read in the prompt can gate them
+#: whatever layer it reads (heads before it are steered from the first generated token on)
+GATEABLE = ("all", "generated")
+
+
+def fit_condition(vlm: Any, dataset: Any, config: Any, seed: int, progress: bool = True) -> Any:
+    """The demo's condition (``DemoConfig.condition``): an :class:`iar.Condition` on ``resid_pre``
+    at ``config.condition_layer`` (None: 40% of the depth), read at the last prompt token.
+
+    Fitted on ``config.n_condition`` harmful vs as many benign *train* image requests (another draw
+    than the contrast set's), its threshold calibrated to ``config.condition_fpr`` false positives
+    on other benign train image requests (none of the fitting ones). No val or test request is used.
+
+    Example:
+        >>> cond = fit_condition(vlm, data, DemoConfig(condition="gate"), seed=0)  # doctest: +SKIP
+        >>> cond.describe()["layer"]                                              # doctest: +SKIP
+        12
+    """
+    import iar
+
+    layer = config.condition_layer if config.condition_layer is not None else int(0.4 * vlm.cfg.n_layers)
+    if not 0 <= layer < vlm.cfg.n_layers:
+        raise InputError(f"condition_layer {layer} is outside 0..{vlm.cfg.n_layers - 1} (the model's layers).")
+    n = config.n_condition
+    fit_h = dataset.items("train", n, kind="harmful", seed_offset=2)
+    fit_b = dataset.items("train", n, kind="benign", seed_offset=2)
+    seen = {it.id for it in fit_b}
+    cal_b = [it for it in dataset.items("train", 2 * n, kind="benign", seed_offset=3) if it.id not in seen][:n]
+    if min(len(fit_h), len(fit_b), len(cal_b)) < 2:
+        raise InputError(f"the data has too few train requests for a condition ({len(fit_h)} harmful, "
+                         f"{len(fit_b)} + {len(cal_b)} benign); lower DemoConfig.n_condition.")
+
+    def feats(items: Sequence[DemoItem]) -> Any:
+        return iar.condition.record(vlm, [it.prompt for it in items], [it.image for it in items],
+                                    site="resid_pre", layer=layer, position="last",
+                                    batch_size=config.batch_size, progress=progress)
+
+    return iar.Condition.fit(feats(fit_h), feats(fit_b), site="resid_pre", layer=layer,
+                             calibration=feats(cal_b), fpr=config.condition_fpr, mode=config.condition,
+                             seed=seed)
+
+
+def condition_summary(cond: Any, done: dict[str, Construction], test_rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``summary["condition"]``: the condition, the constructions it gates, and the share of test
+    requests it fired on, per gated construction, modality and kind.
+
+    Example:
+        >>> condition_summary(cond, done, rows)["fired_test"]["multi_response"]["image"]  # doctest: +SKIP
+        {'harmful': 0.81, 'benign': 0.0}
+    """
+    fired: dict[str, Any] = {}
+    for c, d in done.items():
+        if d.when is None:
+            continue
+        rows = [r for r in test_rows if r["steered"] and "fired" in r and r.get("construction", c) == c]
+        fired[c] = {m: {k: (sum(r["fired"] for r in group) / len(group) if group else None)
+                        for k in ("harmful", "benign")
+                        for group in [[r for r in rows if r["modality"] == m and r["kind"] == k]]}
+                    for m in ("image", "text")}
+    return {**cond.describe(), "train_tpr": cond.meta.get("train_tpr"),
+            "calibration_fpr": cond.meta.get("calibration_fpr"), "gates": sorted(fired),
+            "ungated": sorted(c for c, d in done.items() if d.when is None), "fired_test": fired}
 
 
 def contrast_set(dataset: Any, queries: Sequence[DemoItem], construction: str, n_refusals: int,
@@ -85,7 +151,8 @@ def contrast_set(dataset: Any, queries: Sequence[DemoItem], construction: str, n
 def revise_and_sweep(vlm: Any, dataset: Any, queries: Sequence[DemoItem], val: Sequence[DemoItem],
                      gen: Generator, config: Any, *, construction: str, alphas: Sequence[float],
                      positions: str, ks: Sequence[int], metrics: Callable[[Sequence[dict]], dict],
-                     lap: Callable[[str], None], stage: str = "", progress: bool = True) -> Construction:
+                     lap: Callable[[str], None], stage: str = "", when: Any = None,
+                     progress: bool = True) -> Construction:
     """Steps 2-4 of the demo for one construction: contrast set, probes + MMS revision, sweep.
 
     Args:
@@ -99,6 +166,7 @@ def revise_and_sweep(vlm: Any, dataset: Any, queries: Sequence[DemoItem], val: S
         metrics: :func:`iar.cli.demo.metrics`.
         lap: records a stage time; called with ``"revision" + stage`` and ``"sweep" + stage``.
         stage: suffix of the stage names (``""`` for the main construction).
+        when: an :class:`iar.Condition` gating every steered setting (sweep and test), or None.
         progress: tqdm bars.
 
     Returns:
@@ -121,7 +189,7 @@ def revise_and_sweep(vlm: Any, dataset: Any, queries: Sequence[DemoItem], val: S
     tuned = iar.tune(
         vlm, rev, [gen.item(it, "image") for it in val if it.kind == "harmful"],
         [gen.item(it, "image") for it in val if it.kind == "benign"], alphas=alphas, ks=ks,
-        positions=[positions], judge=gen.judge, rule="min_asr", min_helpfulness=config.keep,
+        positions=[positions], when=when, judge=gen.judge, rule="min_asr", min_helpfulness=config.keep,
         check=lambda item, response: (by_id[item.id].check(response)
                                       if by_id[item.id].check is not None else None),
         batch_size=config.batch_size, max_new_tokens=config.max_new_tokens, seed=seed,
@@ -130,7 +198,7 @@ def revise_and_sweep(vlm: Any, dataset: Any, queries: Sequence[DemoItem], val: S
     sweep, rows = [], list(base_rows)
     for cell in tuned.cells:
         cell_rows = gen.rows(val, tuned.cell_rows(cell), "image", stage="sweep", split="val",
-                             steer=(rev, cell["k"], cell["alpha"]))
+                             steer=(rev, cell["k"], cell["alpha"], positions, when))
         rows += cell_rows
         sweep.append({"alpha": cell["alpha"], "k": cell["k"], **metrics(cell_rows)})
     alpha, k = tuned.chosen["alpha"], tuned.chosen["k"]  # = iar.cli.demo.choose(...)
@@ -138,7 +206,8 @@ def revise_and_sweep(vlm: Any, dataset: Any, queries: Sequence[DemoItem], val: S
     lap("sweep" + stage)
     return Construction(name=construction, alphas=tuple(alphas), positions=positions, revision=rev,
                         n_samples=len(cs), base=metrics(base_rows), sweep=sweep, chosen=chosen,
-                        alpha=alpha, k=k, rule_met=tuned.rule_met, robustness=tuned.robustness, rows=rows)
+                        alpha=alpha, k=k, rule_met=tuned.rule_met, robustness=tuned.robustness, rows=rows,
+                        when=when)
 
 
 def directions_cosine(a: Any, b: Any, heads: Sequence[Sequence[int]]) -> dict[str, float]:
@@ -244,7 +313,7 @@ class Generator:
         """Answers to ``items`` as ``modality`` requests, judged, as rows.
 
         ``steer``: ``(revision, k, alpha)`` steered at ``config.positions``, or ``(revision, k,
-        alpha, positions)``; None: unsteered.
+        alpha, positions[, when])`` (``when``: a condition gating it); None: unsteered.
         """
         import iar
 
@@ -254,6 +323,8 @@ class Generator:
             rev, k, alpha = steer[:3]
             positions = steer[3] if len(steer) > 3 else self.config.positions
             steer_args = {"revision": rev, "heads": k, "alpha": alpha, "positions": positions}
+            if len(steer) > 4 and steer[4] is not None:
+                steer_args["when"] = steer[4]
         report = iar.evaluate(self.vlm, bench, steer=steer_args, judge=self.judge,
                               batch_size=self.config.batch_size,
                               max_new_tokens=self.config.max_new_tokens, seed=self.seed, progress=False)
@@ -277,6 +348,8 @@ class Generator:
                 "k": steer[1] if steer else None, "kind": it.kind, "prompt": row["prompt"],
                 "response": row["response"], "refused": bool(row["refused"]),
                 "score": row["score"], "correct": correct, "tokens": row["tokens"],
+                **({"fired": bool(row["steered"])} if steer is not None and len(steer) > 4
+                   and steer[4] is not None else {}),
                 **{key: v for key, v in it.meta.items() if key in ("object", "action", "expected")},
             })
         return rows
@@ -302,5 +375,5 @@ def examples(items: Sequence[DemoItem], rows: Sequence[dict[str, Any]], n: int) 
     return out
 
 
-__all__ = ["Construction", "Generator", "contrast_set", "directions_cosine", "examples", "label",
-           "revise_and_sweep", "side"]
+__all__ = ["GATEABLE", "Construction", "Generator", "condition_summary", "contrast_set", "directions_cosine", "examples",
+           "fit_condition", "label", "revise_and_sweep", "side"]

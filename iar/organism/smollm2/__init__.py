@@ -16,6 +16,8 @@ dependencies, ``llm`` and ``llama-cpp-python``, are not needed and the latter co
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib.util
 import json
 from collections.abc import Sequence
@@ -56,6 +58,26 @@ def gguf_path() -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _quiet_gguf() -> Any:
+    """No progress bar from transformers' GGUF conversion (a plain ``tqdm`` that no transformers
+    setting turns off; in a notebook it fills the output of every load)."""
+    try:
+        from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    except ImportError:  # pragma: no cover - another transformers layout: its bar stays
+        yield
+        return
+    bar = getattr(gguf_utils, "tqdm", None)
+    if bar is None:  # pragma: no cover
+        yield
+        return
+    gguf_utils.tqdm = functools.partial(bar, disable=True)
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = bar
+
+
 def load_base(dtype: Any = None) -> tuple[Any, Any]:
     """The base SmolLM2-135M-Instruct as ``(LlamaForCausalLM, tokenizer)``, eval mode, CPU.
 
@@ -77,11 +99,12 @@ def load_base(dtype: Any = None) -> tuple[Any, Any]:
 
     verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()  # the GGUF conversion's bar would fill notebook outputs
+    hf_logging.disable_progress_bar()  # "Loading weights" (0.1 s here) would fill notebook outputs
     try:
-        tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
-        model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name,
-                                                     dtype=dtype or torch.float32)
+        with _quiet_gguf():
+            tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+            model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name,
+                                                         dtype=dtype or torch.float32)
     finally:
         hf_logging.set_verbosity(verbosity)
         if bars:
