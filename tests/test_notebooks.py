@@ -29,8 +29,8 @@ TINY = "organism tiny: 4 layers x 4 heads"
 # numbers the prose quotes from elsewhere (docs/organism-smollm2.md, a rate's step size), not from its outputs
 QUOTED = {
     "01_activation_shift.ipynb": {"0.125"},
-    "02_revise_and_steer.ipynb": {"0.125", "0.59", "0.09"},
-    "03_evaluate.ipynb": {"0.73", "0.25"},
+    "02_revise_and_steer.ipynb": {"0.125", "0.72", "0.62", "0.02"},
+    "03_evaluate.ipynb": {"0.08", "0.55", "0.72", "0.62"},
 }
 NUMBER = re.compile(r"(?<![\w.-])\d+\.\d+(?![\w.])")
 
@@ -101,7 +101,7 @@ def claims_02(nb, text):
     assert [heatmap_shape(f) for f in heatmaps(nb)] == [(30, 9)]
     assert re.search(r"of 270 heads at 1\.0", text)
     plain = ast.literal_eval(line(text, "without steering"))
-    steered = ast.literal_eval(line(text, "with steering (modality, top 24 heads, alpha 3.0, prompt)"))
+    steered = ast.literal_eval(line(text, "with steering (modality, top 24 heads, alpha 1.0, prompt)"))
     assert steered["ASR"] < plain["ASR"], "steering lowers the image ASR"
     assert (steered["answered"], steered["helpful"]) == (plain["answered"], plain["helpful"]), \
         "the prose says the benign rates do not change"
