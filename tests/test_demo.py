@@ -334,6 +334,9 @@ def test_conditional_demo_steers_only_the_requests_its_condition_flags(tmp_path)
     sweep = [r for r in rows if r["split"] == "val" and r["steered"] and r["construction"] == "multi_response"]
     assert sweep and all("fired" in r for r in sweep)
     assert "Conditional steering (gate)" in (out / "report.html").read_text()
+    from iar.cli.demo import main_text
+
+    assert "gated by a condition" in main_text(s, out).splitlines()[0]
 
 
 def test_unconditional_summary_keeps_its_keys():

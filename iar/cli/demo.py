@@ -503,8 +503,9 @@ def main_text(summary: dict[str, Any], out: str | os.PathLike) -> str:
     out = Path(out)
     return "\n".join([
         (f"image ASR {pct(summary['asr_image'])} -> {pct(summary['asr_image_steered'])} with IAR "
-        f"(top {len(summary['heads'])} heads, alpha {summary['alpha']:g}); text-only ASR "
-        f"{pct(summary['asr_text'])}"),
+        f"(top {len(summary['heads'])} heads, alpha {summary['alpha']:g}"
+        f"{', gated by a condition' if summary.get('construction') in (summary.get('condition') or {}).get('gates', ()) else ''}"
+        f"); text-only ASR {pct(summary['asr_text'])}"),
         f"benign helpfulness {pct(summary['helpfulness'])} -> {pct(summary['helpfulness_steered'])}",
         f"{summary['seconds']:.0f} s wall, {summary['cpu_seconds']:.0f} s CPU",
         f"report:  {out / REPORT}",
