@@ -76,7 +76,7 @@ def atomic_dir(
 
     Readers never see a half-filled folder. An empty folder already at ``path`` is replaced.
     When the rename fails because another process put the folder there first, that is fine if
-    ``done_by_other(path)`` says so. Files get mode 0644, the folder 0755.
+    ``done_by_other(path)`` says so. Files get mode 0644 and folders 0755, at every depth.
 
     Example:
         >>> import tempfile
@@ -91,9 +91,10 @@ def atomic_dir(
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
         fill(tmp)
-        for f in tmp.iterdir():
-            if f.is_file():
-                f.chmod(0o644)
+        for f in tmp.rglob("*"):  # nested folders too: writers that go through mkstemp leave 0600
+            if f.is_symlink():
+                continue
+            f.chmod(0o755 if f.is_dir() else 0o644)
         tmp.chmod(0o755)
         if path.is_dir() and not any(path.iterdir()):
             path.rmdir()

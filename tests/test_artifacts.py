@@ -97,3 +97,24 @@ def test_a_file_of_another_kind_names_what_it_holds(tmp_path):
         tmp_path / "r.safetensors")
     with pytest.raises(iar.ArtifactError, match="iar.Revision"):
         ShiftReport.load(path)
+
+
+def test_atomic_dir_leaves_every_file_readable_at_every_depth(tmp_path):
+    """A nested file written through mkstemp (mode 0600) comes out 0644, nested folders 0755."""
+    import os
+    import stat
+    import tempfile
+
+    def fill(d):
+        (d / "sub").mkdir(mode=0o700)
+        fd, name = tempfile.mkstemp(dir=d / "sub")
+        os.write(fd, b"x")
+        os.close(fd)
+        os.replace(name, d / "sub" / "delta.safetensors")
+        (d / "top.json").write_text("{}")
+
+    out = _io.atomic_dir(tmp_path / "out", fill)
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    assert mode(out / "sub" / "delta.safetensors") == 0o644
+    assert mode(out / "top.json") == 0o644
+    assert mode(out / "sub") == 0o755 and mode(out) == 0o755
