@@ -24,6 +24,7 @@ from torch import Tensor
 
 from iar.condition import Condition, features, fires_after
 from iar.errors import InputError, UnsupportedModelError
+from iar.model.vlm import Decided
 
 
 def steered_site(revision: Any) -> str:
@@ -37,28 +38,46 @@ def steered_site(revision: Any) -> str:
     return "z" if revision.level == "head" else "resid_post"
 
 
-def check(vlm: Any, revision: Any, condition: Any, vectors: dict[int, Tensor], positions: Any) -> None:
-    """Refuse conditions that cannot work with this model, revision and scope (clear errors).
+def early_layers(revision: Any, condition: Condition, vectors: dict[int, Tensor]) -> list[int]:
+    """The steered layers whose site fires at or before the condition's site (sorted).
+
+    Example:
+        >>> early_layers(rev, cond, {0: v, 5: w})  # doctest: +SKIP
+        [0]
+    """
+    site = steered_site(revision)
+    return sorted(l for l in vectors if not fires_after(site, l, condition.site, condition.layer))
+
+
+def check(vlm: Any, revision: Any, condition: Any, vectors: dict[int, Tensor], positions: Any,
+          lookahead: bool | None = None) -> bool:
+    """Refuse conditions that cannot work with this model, revision and scope (clear errors);
+    return whether the steer decides in a look-ahead pass (``lookahead`` resolved: ``None`` means
+    "when a steered site is at or before the condition's site").
 
     Example:
         >>> check(vlm, rev, cond, {0: v}, "all")  # doctest: +SKIP
+        True
     """
+    if lookahead not in (None, True, False):
+        raise InputError(f"lookahead must be True, False or None, got {lookahead!r}.")
     if not isinstance(condition, Condition):
         raise InputError(f"when= must be an iar.Condition, got {type(condition).__name__}; fit one "
                          "with iar.Condition.fit(acts_harmful, acts_benign, site=..., layer=...).")
     condition.check(vlm)
     if condition.hook_name not in vlm.bridge.hook_dict:
         raise UnsupportedModelError(f"the bridge has no hook {condition.hook_name!r}.")
-    site = steered_site(revision)
-    early = sorted(l for l in vectors if not fires_after(site, l, condition.site, condition.layer))
-    if early and isinstance(positions, str) and positions in ("prompt", "image"):
+    early = early_layers(revision, condition, vectors)
+    ahead = bool(early) if lookahead is None else bool(lookahead and early)
+    if early and not ahead and isinstance(positions, str) and positions in ("prompt", "image"):
         raise InputError(
             f"positions={positions!r} steers only prompt tokens, but the condition is read at "
             f"{condition.hook_name}, which runs after the steered layer(s) {early}: the decision "
             "comes too late for those prompt tokens. Fit the condition at an earlier site (e.g. "
-            "site='resid_pre', layer=0, position='prompt'), steer later heads, or use "
-            "positions='all' / 'generated'."
+            "site='resid_pre', layer=0, position='prompt'), steer later heads, use "
+            "positions='all' / 'generated', or lookahead=True (decide in a first pass)."
         )
+    return ahead
 
 
 def _step(vlm: Any) -> Any:
@@ -85,9 +104,19 @@ def hooks(handle: Any, scope_mask: Callable[..., Tensor]) -> list[tuple[str, Any
         step = _step(vlm)
         if step.start != 0:  # a decoding step: the prompt's decision stands
             return None
+        looking = vlm.deciding is not None
+        if not looking and handle._ahead is step.batch:  # decided in the look-ahead pass
+            return None
+        if looking and id(handle) not in vlm.deciding:
+            return None
         s = cond.strength(features(act, step.batch, cond.position))
         handle._decision = (step.batch, s, bool((s > 0).any()))
         vlm.note_steered(id(handle), s > 0 if cond.mode == "gate" else s.float())
+        if looking:
+            handle._ahead = step.batch
+            vlm.deciding.discard(id(handle))
+            if not vlm.deciding:
+                raise Decided
         return None
 
     def make(vec64: Tensor, after: bool):
@@ -95,9 +124,12 @@ def hooks(handle: Any, scope_mask: Callable[..., Tensor]) -> list[tuple[str, Any
 
         def hook(act: Tensor, hook: Any = None) -> Tensor:
             step = _step(vlm)
+            if vlm.deciding is not None:
+                return act  # a look-ahead pass reads the prompt without conditional steers
             b, p = act.shape[0], act.shape[1]
             n, start = step.batch.seq_len, int(step.start)
-            if not after and start + p <= n:  # prompt columns only, before the decision
+            ahead = handle._ahead is step.batch  # decided before this prompt pass: steer it all
+            if not after and not ahead and start + p <= n:  # prompt columns only, before the decision
                 return act
             decision = handle._decision
             if decision is None or decision[0] is not step.batch:
@@ -114,7 +146,7 @@ def hooks(handle: Any, scope_mask: Callable[..., Tensor]) -> list[tuple[str, Any
                 mask = torch.ones(b, p, dtype=act.dtype, device=act.device)
             else:
                 mask = scope_mask(vlm, positions, b, p, act.device).to(act.dtype)
-            if not after:
+            if not after and not ahead:
                 mask = mask * (torch.arange(start, start + p, device=act.device) >= n).to(act.dtype)
             m = mask * strength.to(device=act.device, dtype=act.dtype)[:, None]
             return act + (m[:, :, None, None] if head else m[:, :, None]) * vec

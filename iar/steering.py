@@ -231,12 +231,14 @@ class SteerHandle:
     """
 
     def __init__(self, vlm: VLM, revision: Revision, units: list, alpha: Tensor,
-                 positions: Any, vectors: dict[int, Tensor], condition: Any = None):
+                 positions: Any, vectors: dict[int, Tensor], condition: Any = None,
+                 lookahead: bool = False):
         self.vlm, self.revision, self.units = vlm, revision, units
         self.alpha, self.positions, self.vectors = alpha, positions, vectors
-        self.condition = condition
+        self.condition, self.lookahead = condition, lookahead
         self._stack: contextlib.ExitStack | None = None
         self._decision: tuple[Any, Tensor, bool] | None = None  # (batch, strength, any fired)
+        self._ahead: Any = None  # the batch whose decision the look-ahead pass made
 
     @property
     def strength(self) -> Tensor | None:
@@ -268,6 +270,9 @@ class SteerHandle:
         if self._stack is None:
             stack = contextlib.ExitStack()
             stack.enter_context(self.vlm.bridge.hooks(fwd_hooks=self._hooks()))
+            if self.lookahead:
+                self.vlm._lookahead[id(self)] = self
+                stack.callback(self.vlm._lookahead.pop, id(self), None)
             self._stack = stack
 
     def _make_hook(self, vec64: Tensor):
@@ -363,6 +368,7 @@ def steer(
     alpha: float | Tensor = 1.0,
     positions: str | Tensor = "all",
     when: Any = None,
+    lookahead: bool | None = None,
 ) -> SteerHandle:
     """Add a revision's vectors at chosen heads or layers until the handle is removed.
 
@@ -383,11 +389,16 @@ def steer(
             ``vlm.run_with_cache`` / ``vlm.run_with_hooks``, which call ``forward``).
         when: an :class:`iar.Condition`: steer only the prompts it fires on (gate mode), or with
             alpha scaled by its strength (graded mode), decided per prompt from the prompt's
-            activations at the condition's site while the prompt is run. Sites that fire after
-            the condition's site are steered from the prompt on; sites at or before it from the
-            first generated token on (their prompt positions are not steered; a prompt-only scope
-            there is an error). ``Generation.steered`` shows the decisions. Needs
-            ``vlm.forward`` / ``vlm.generate``.
+            activations at the condition's site. ``Generation.steered`` shows the decisions.
+            Needs ``vlm.forward`` / ``vlm.generate``.
+        lookahead: with ``when``, how steered sites at or before the condition's site treat the
+            prompt. ``True``: each prompt is first run once more, up to the condition's hook
+            point and without the conditional steers, to decide; then every position is steered
+            exactly as unconditional steering steers the prompts that fire (cost: the prompt
+            through the layers up to the condition, again). ``False``: one pass; those sites
+            are steered from the first generated token on (a prompt-only scope there is an
+            error). ``None`` (default): ``True`` when a steered site is at or before the
+            condition's site; otherwise there is nothing to look ahead for and no extra pass.
 
     Returns:
         A :class:`SteerHandle`: a context manager; ``.remove()`` takes the hooks off. Steering
@@ -404,11 +415,14 @@ def steer(
     """
     revision, units, a, vectors = _prepare(vlm, revision, heads, layers, alpha)
     positions = _check_positions(positions)
+    ahead = False
     if when is not None:
         from iar import _conditional
 
-        _conditional.check(vlm, revision, when, vectors, positions)
-    handle = SteerHandle(vlm, revision, units, a, positions, vectors, when)
+        ahead = _conditional.check(vlm, revision, when, vectors, positions, lookahead)
+    elif lookahead is not None:
+        raise InputError("lookahead= only applies to a conditional steer: pass when=an iar.Condition.")
+    handle = SteerHandle(vlm, revision, units, a, positions, vectors, when, lookahead=ahead)
     handle._add()
     return handle
 

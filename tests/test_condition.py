@@ -162,20 +162,74 @@ def test_only_the_rows_that_fire_are_steered_in_a_batch(vlm, rev, batch):
         assert mixed.tokens[i] == (steered if f else plain).tokens[i]
 
 
-def test_sites_before_the_condition_are_steered_from_the_first_generated_token(vlm, rev, batch):
-    """Condition at layer 1's resid_post, heads in layer 0: the prompt is not steered there."""
+def test_without_lookahead_sites_before_the_condition_are_steered_from_the_first_generated_token(
+        vlm, rev, batch):
+    """Condition at layer 1's resid_post, heads in layer 0, one pass: the prompt is not steered there."""
     kw = dict(revision=rev, heads=[(0, 1), (0, 3)], alpha=6.0)
     cond = _cond(vlm, -math.inf, site="resid_post", layer=1)
-    late = _gen(vlm, batch, **kw, when=cond)
+    late = _gen(vlm, batch, **kw, when=cond, lookahead=False)
     generated_only = _gen(vlm, batch, **kw, positions="generated")
     assert _same(late, generated_only)
-    with pytest.raises(InputError, match="decision comes too late"):
-        iar.steer(vlm, rev, heads=[(0, 1)], alpha=1.0, positions="prompt", when=cond)
+    with pytest.raises(InputError, match="decision comes too late.*lookahead=True"):
+        iar.steer(vlm, rev, heads=[(0, 1)], alpha=1.0, positions="prompt", when=cond, lookahead=False)
 
 
-def test_uncached_generation_equals_cached_with_a_condition(vlm, rev, batch):
+@pytest.mark.parametrize("positions", ["all", "prompt", "generated", "text"])
+def test_with_lookahead_a_late_condition_steers_like_unconditional_steering(vlm, rev, batch, positions):
+    """The default for heads at or before the condition: decide in a first pass, then steer every
+    position; always-firing equals unconditional steering, never-firing equals no steering."""
+    kw = dict(revision=rev, heads=[(0, 1), (0, 3), (1, 2)], alpha=6.0, positions=positions)
+    late = dict(site="resid_post", layer=1)
+    unconditional, plain = _gen(vlm, batch, **kw), _gen(vlm, batch)
+    with iar.steer(vlm, **kw, when=_cond(vlm, -math.inf, **late)) as h:
+        assert h.lookahead and list(vlm._lookahead) == [id(h)]
+        always = vlm.generate(batch, max_new_tokens=6, output_scores=True)
+    assert vlm._lookahead == {}  # removed with the handle
+    assert _same(always, unconditional) and not _same(always, plain)
+    assert _same(_gen(vlm, batch, **kw, when=_cond(vlm, math.inf, **late)), plain)
+    with iar.steer(vlm, **kw):  # vlm.forward decides ahead too
+        want = vlm.forward(batch)
+    with iar.steer(vlm, **kw, when=_cond(vlm, -math.inf, **late)):
+        assert torch.equal(vlm.forward(batch), want)
+
+
+def test_lookahead_decides_on_the_prompt_as_it_runs_without_the_steer(vlm, rev, batch):
+    """A mixed batch: the decisions are those of the unsteered prompt's features (the steer of
+    layer 0 would move layer 1's residual), and each row equals its own steered or plain run."""
+    kw = dict(revision=rev, heads=[(0, 1), (0, 3)], alpha=6.0)
+    feats = iar.condition.record(vlm, PROMPTS, [tiny_image(1), None, tiny_image(2)], site="resid_post",
+                                 layer=1, position="prompt", progress=False)
+    cond = _cond(vlm, 0.0, site="resid_post", layer=1, position="prompt")
+    cond = cond.with_threshold(float(cond.score(feats).median()))  # exactly one row above
+    fired = cond.decide(feats).tolist()
+    assert sum(fired) == 1
+    with iar.steer(vlm, **kw):  # the steer does move what the condition reads
+        moved = iar.condition.record(vlm, PROMPTS, [tiny_image(1), None, tiny_image(2)], site="resid_post",
+                                     layer=1, position="prompt", progress=False)
+    assert not torch.allclose(moved["resid_post"], feats["resid_post"])
+    mixed = _gen(vlm, batch, **kw, when=cond)
+    steered, plain = _gen(vlm, batch, **kw), _gen(vlm, batch)
+    assert mixed.steered == fired
+    for i, f in enumerate(fired):
+        assert mixed.tokens[i] == (steered if f else plain).tokens[i]
+        assert torch.equal(torch.stack([s[i] for s in mixed.scores]),
+                           torch.stack([s[i] for s in (steered if f else plain).scores]))
+
+
+def test_lookahead_needs_a_condition_and_a_bool(vlm, rev):
+    with pytest.raises(InputError, match="only applies to a conditional steer"):
+        iar.steer(vlm, rev, heads=1, alpha=1.0, lookahead=True)
+    with pytest.raises(InputError, match="lookahead must be"):
+        iar.steer(vlm, rev, heads=1, alpha=1.0, when=_cond(vlm, 0.0), lookahead="yes")
+    early = iar.steer(vlm, rev, heads=[(1, 0)], alpha=1.0, when=_cond(vlm, 0.0))  # layer-0 condition
+    assert not early.lookahead and vlm._lookahead == {}  # nothing to look ahead for: no extra pass
+    early.remove()
+
+
+@pytest.mark.parametrize("lookahead", [False, True])
+def test_uncached_generation_equals_cached_with_a_condition(vlm, rev, batch, lookahead):
     cond = _cond(vlm, -math.inf, site="resid_post", layer=0)
-    with iar.steer(vlm, rev, heads=[(0, 1), (1, 2)], alpha=6.0, when=cond):
+    with iar.steer(vlm, rev, heads=[(0, 1), (1, 2)], alpha=6.0, when=cond, lookahead=lookahead):
         a = vlm.generate(batch, max_new_tokens=5)
         b = vlm.generate(batch, max_new_tokens=5, use_cache=False)
     assert a.tokens == b.tokens and a.steered == b.steered

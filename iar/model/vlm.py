@@ -46,6 +46,10 @@ class _Spliced(Exception):
     """Raised by a pre-hook to stop the HF forward once the spliced embeddings are known."""
 
 
+class Decided(Exception):
+    """Raised by a condition's reader to stop a look-ahead pass once every steer has decided."""
+
+
 # --------------------------------------------------------------------------------------------
 # the model
 
@@ -130,6 +134,10 @@ class VLM(TransformerLensAPI):
         self.fast = True
         self._plain: Any = None
         self._decisions: dict[int, Tensor] | None = None
+        # conditional steers that decide before the prompt pass (iar.steer(..., lookahead=True)),
+        # and, while their look-ahead pass runs, the ids of those that have not decided yet
+        self._lookahead: dict[int, Any] = {}
+        self.deciding: set[int] | None = None
         # (path, attention implementation) of the last backbone pass: ("fast", "sdpa") or
         # ("bridge", "eager"); None before the first
         self.last_path: tuple[str, str] | None = None
@@ -268,6 +276,24 @@ class VLM(TransformerLensAPI):
 
     # ---- run ------------------------------------------------------------------------------
 
+    def _decide_ahead(self, batch: Batch) -> None:
+        """Run the prompt once, up to the last condition's hook point, so that the conditional
+        steers registered with ``lookahead`` know their decisions before the prompt pass.
+
+        Their steering hooks add nothing during this pass (the decision is read from the prompt
+        as it runs without them); it stops (:class:`Decided`) once every one of them has decided.
+        """
+        if not self._lookahead:
+            return
+        self.deciding = set(self._lookahead)
+        try:
+            with torch.no_grad(), self._stepping(batch, 0, batch.seq_len):
+                self._run(batch.embeds, self._prompt_mask(batch), batch.position_ids, logits_to_keep=1)
+        except Decided:
+            pass
+        finally:
+            self.deciding = None
+
     @contextlib.contextmanager
     def _stepping(self, batch: Batch, start: int, length: int) -> Iterator[None]:
         previous = self.step
@@ -351,6 +377,7 @@ class VLM(TransformerLensAPI):
         _check_batch(batch)
         self._plain_runner(check=True)
         try:
+            self._decide_ahead(batch)
             with self._stepping(batch, 0, batch.seq_len):
                 return self._run(
                     batch.embeds,
@@ -433,6 +460,7 @@ class VLM(TransformerLensAPI):
         with torch.inference_mode(), contextlib.ExitStack() as cleanup:
             cleanup.callback(self._unwire)  # and on an error, the caller's decision store comes back:
             cleanup.push(lambda err, *_: err is not None and setattr(self, "_decisions", outer_decisions))
+            self._decide_ahead(batch)
             step_embeds, step_pos, start = embeds, pos, 0
             step_mask = _archs.prompt_mask(
                 self.hf, self.spec, embeds, mask, pos, token_types, cache
