@@ -1,9 +1,10 @@
 """Where can a linear condition tell harmful from benign image requests on the SmolLM2 organism?
 
-    PYTHONPATH=. python scripts/smollm2_condition_layers.py [--n 192] [--fpr 0.05]   # ~4 min on 2 cores
+    PYTHONPATH=. python scripts/smollm2_condition_layers.py [--n 192] [--fpr 0.05] [--position last|mean]
 
-For every other layer, an :class:`iar.Condition` on ``resid_pre`` at the last prompt token (what
-``iar demo --condition gate`` fits) is fitted on ``--n`` harmful vs ``--n`` benign *train* image
+(about 2 to 4 minutes on 2 cores.) For every other layer, an :class:`iar.Condition` on ``resid_pre``
+at the last prompt token (what ``iar demo --condition gate`` fits; ``--position mean``: averaged over
+the prompt's text tokens instead) is fitted on ``--n`` harmful vs ``--n`` benign *train* image
 requests (the demo's data, :class:`iar.cli.demo_data.SmolData`, seed offset 2), its threshold
 calibrated to ``--fpr`` false positives on ``--n`` other benign train image requests, and measured
 on 64 harmful and 64 benign *validation* requests, as image requests and as text requests. No test
@@ -27,6 +28,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=192, help="harmful, benign and calibration train requests each")
     ap.add_argument("--fpr", type=float, default=0.05, help="the condition's false-positive target")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--position", choices=("last", "mean"), default="last",
+                    help="the condition's position: the last prompt token, or the mean over text tokens")
     args = ap.parse_args()
     torch.set_num_threads(2)
     t0 = time.perf_counter()
@@ -41,22 +44,23 @@ def main() -> None:
     val_h, val_b = [it for it in val if it.kind == "harmful"], [it for it in val if it.kind == "benign"]
 
     def rec(items, text=False):
-        """resid_pre at every layer, last prompt token (what the condition reads), [n, layers, d]."""
+        """resid_pre at every layer, at the condition's position (what it reads), [n, layers, d]."""
         prompts = [it.text_prompt if text else it.prompt for it in items]
         images = None if text else [it.image for it in items]
-        acts = iar.record(vlm, prompts, images, sites=("resid_pre",), position=-1, batch_size=16, progress=False)
+        acts = iar.record(vlm, prompts, images, sites=("resid_pre",), position=-1 if args.position == "last" else "mean",
+                          batch_size=16, progress=False)
         return acts["resid_pre"].float()
 
     a = {name: rec(items) for name, items in (("fit_h", fit_h), ("fit_b", fit_b), ("cal_b", cal_b),
                                               ("val_h", val_h), ("val_b", val_b))}
     t = {"val_h": rec(val_h, text=True), "val_b": rec(val_b, text=True)}
-    print(f"{len(fit_h)} harmful / {len(fit_b)} benign fitting, {len(cal_b)} calibration (train); "
+    print(f"position {args.position}; {len(fit_h)} harmful / {len(fit_b)} benign fitting, {len(cal_b)} calibration (train); "
           f"{len(val_h)} / {len(val_b)} validation; target fpr {args.fpr}\n")
     print("| layer | train TPR | val image TPR | val image FPR | val text TPR | val text FPR |")
     print("| --- | --- | --- | --- | --- | --- |")
     for layer in range(2, vlm.cfg.n_layers, 2):
         cond = iar.Condition.fit(a["fit_h"][:, layer], a["fit_b"][:, layer], site="resid_pre", layer=layer,
-                                 position="last", calibration=a["cal_b"][:, layer], fpr=args.fpr, seed=args.seed)
+                                 position=args.position, calibration=a["cal_b"][:, layer], fpr=args.fpr, seed=args.seed)
 
         def rate(x, layer=layer, cond=cond):
             return float(cond.decide(x[:, layer]).float().mean())

@@ -308,29 +308,31 @@ def test_sweep_figure_has_no_overlapping_point_labels():
 
 
 def test_conditional_demo_steers_only_the_requests_its_condition_flags(tmp_path):
-    """`iar demo --condition gate`: the condition gates every steer of a construction steered at all
-    positions (sweep and test); a request it does not flag gets exactly the unsteered answer; a
-    prompt-only construction stays unconditional."""
+    """`iar demo --condition gate`: the condition gates every steer of every construction (sweep and
+    test), the prompt-only modality construction too (its layer-0 heads sit before the condition's
+    layer 1: a look-ahead pass decides); a request it does not flag gets exactly the unsteered answer."""
     config = DemoConfig(**{**DemoConfig.quick().__dict__, "construction": "multi_response",
-                           "compare": ("modality",), "condition": "gate", "n_test": 16, "n_condition": 16})
+                           "compare": ("modality",), "condition": "gate", "n_test": 16, "n_condition": 16,
+                           "condition_position": "mean"})
     out = tmp_path / "demo"
     s = run(out, "organism", config=config, progress=False)
     cond = s["condition"]
-    assert cond["condition"] == "gate" and cond["site"] == "resid_pre" and cond["position"] == "last"
-    assert cond["layer"] == int(0.4 * 4) and cond["gates"] == ["multi_response"] and cond["ungated"] == ["modality"]
+    assert cond["condition"] == "gate" and cond["site"] == "resid_pre" and cond["position"] == "mean"
+    assert cond["layer"] == int(0.4 * 4) and cond["gates"] == ["modality", "multi_response"] and cond["ungated"] == []
     assert s["config"]["condition"] == "gate" and s["config"]["n_condition"] == 16
+    assert s["config"]["condition_position"] == "mean"
     rows = [json.loads(line) for line in (out / "generations.jsonl").read_text().splitlines()]
     plain = {(r["id"], r["modality"]): r["response"] for r in rows if r["split"] == "test" and not r["steered"]}
-    gated = [r for r in rows if r["split"] == "test" and r["steered"] and r["construction"] == "multi_response"]
-    assert gated and all("fired" in r for r in gated)
-    assert not any("fired" in r for r in rows if r.get("construction") == "modality")
-    quiet = [r for r in gated if not r["fired"]]
-    assert quiet, "the condition fires on every test request: this test checks nothing"
-    assert all(r["response"] == plain[r["id"], r["modality"]] for r in quiet)
-    for modality in ("image", "text"):
-        for kind in ("harmful", "benign"):
-            group = [r["fired"] for r in gated if r["modality"] == modality and r["kind"] == kind]
-            assert cond["fired_test"]["multi_response"][modality][kind] == pytest.approx(sum(group) / len(group))
+    for c in ("multi_response", "modality"):
+        gated = [r for r in rows if r["split"] == "test" and r["steered"] and r["construction"] == c]
+        assert gated and all("fired" in r for r in gated)
+        quiet = [r for r in gated if not r["fired"]]
+        assert quiet, "the condition fires on every test request: this test checks nothing"
+        assert all(r["response"] == plain[r["id"], r["modality"]] for r in quiet)
+        for modality in ("image", "text"):
+            for kind in ("harmful", "benign"):
+                group = [r["fired"] for r in gated if r["modality"] == modality and r["kind"] == kind]
+                assert cond["fired_test"][c][modality][kind] == pytest.approx(sum(group) / len(group))
     sweep = [r for r in rows if r["split"] == "val" and r["steered"] and r["construction"] == "multi_response"]
     assert sweep and all("fired" in r for r in sweep)
     assert "Conditional steering (gate)" in (out / "report.html").read_text()
@@ -346,3 +348,5 @@ def test_unconditional_summary_keeps_its_keys():
     assert not any(k.startswith("condition") or k == "n_condition" for k in _recorded(DemoConfig()))
     with pytest.raises(InputError, match="condition must be 'gate', 'graded' or None"):
         DemoConfig(condition="always").check()
+    with pytest.raises(InputError, match="condition_position must be 'last', 'mean' or 'prompt'"):
+        DemoConfig(condition="gate", condition_position="first").check()

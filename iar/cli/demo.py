@@ -47,7 +47,7 @@ from typing import Any
 from iar import _io
 from iar._threads import torch_threads
 from iar.cli.demo_data import default_data, make
-from iar.cli.demo_stages import GATEABLE, Generator, condition_summary, fit_condition, label, revise_and_sweep, side
+from iar.cli.demo_stages import Generator, condition_summary, fit_condition, label, revise_and_sweep, side
 from iar.cli.demo_stages import examples as demo_examples
 from iar.errors import InputError
 
@@ -97,9 +97,11 @@ class DemoConfig:
             side (``summary["constructions"]``); ``()``: none.
         condition: ``"gate"`` or ``"graded"``: steer only the requests an :class:`iar.Condition`
             flags (fitted on train image requests, :func:`~iar.cli.demo_stages.fit_condition`), in
-            the sweep and the test, for every construction steered at ``"all"`` or ``"generated"``
-            positions (a prompt-only steer stays unconditional); None: unconditional.
+            the sweep and the test, for every construction (heads at or before the condition's layer
+            decide in a look-ahead pass, ``iar.steer(..., lookahead=True)``); None: unconditional.
         condition_layer: the block whose ``resid_pre`` the condition reads (None: 40% of the depth).
+        condition_position: where it reads it: ``"last"`` (the last prompt token), ``"mean"`` (the
+            mean over the prompt's text tokens) or ``"prompt"`` (the mean over every prompt token).
         condition_fpr: the condition's false-positive target on benign train image requests.
         n_condition: harmful and benign train image requests the condition is fitted on.
 
@@ -125,6 +127,7 @@ class DemoConfig:
     compare: tuple[str, ...] = ()
     condition: str | None = None
     condition_layer: int | None = None
+    condition_position: str = "last"
     condition_fpr: float = 0.05
     n_condition: int = 64
 
@@ -160,11 +163,12 @@ class DemoConfig:
             return cls(n_shift=2, n_contrast=4, n_refusals=2, n_val=4, n_test=4, alphas=(1.0,), ks=(2,),
                        max_new_tokens=4, batch_size=8, examples=2, construction="multi_response",
                        compare=("modality",))
-        # condition_layer / n_condition apply with --condition: layer 18 separated harmful from benign
-        # val image requests best at 5% false positives (scripts/smollm2_condition_layers.py)
+        # condition_* / n_condition apply with --condition: the text-token mean of layer 28 found the
+        # most harmful val image requests at 5% false positives, with no text request flagged
+        # (scripts/smollm2_condition_layers.py --position mean; docs/organism-smollm2.md)
         return cls(n_shift=24, n_contrast=32, n_refusals=5, n_val=32, n_test=64, construction="multi_response",
                    compare=("modality",), ks=(8, 24), max_new_tokens=32, batch_size=16, examples=8,
-                   condition_layer=18, n_condition=192)
+                   condition_layer=28, condition_position="mean", n_condition=192)
 
     def check(self) -> None:
         """Raise :class:`iar.InputError` on sizes or grids that cannot work."""
@@ -186,6 +190,9 @@ class DemoConfig:
             raise InputError(f"DemoConfig.keep must be in (0, 1], got {self.keep!r}.")
         if self.condition not in (None, "gate", "graded"):
             raise InputError(f"DemoConfig.condition must be 'gate', 'graded' or None, got {self.condition!r}.")
+        if self.condition_position not in ("last", "mean", "prompt"):
+            raise InputError(f"DemoConfig.condition_position must be 'last', 'mean' or 'prompt', got "
+                             f"{self.condition_position!r}.")
         if not 0 < self.condition_fpr < 1 or not (isinstance(self.n_condition, int) and self.n_condition >= 2):
             raise InputError(f"DemoConfig.condition_fpr must be in (0, 1) and n_condition an int >= 2, got "
                              f"{self.condition_fpr!r} and {self.n_condition!r}.")
@@ -359,7 +366,7 @@ def run(out: str | os.PathLike = "iar-demo", model: Any = None, *, data: str | N
             done[c] = revise_and_sweep(
                 vlm, dataset, queries, val, gen, config, construction=c, ks=ks, metrics=metrics, lap=lap,
                 alphas=explicit["alphas"] or grids[c], positions=where,
-                stage="" if c == construction else f":{c}", when=cond if where in GATEABLE else None,
+                stage="" if c == construction else f":{c}", when=cond,
                 progress=progress)
         main = done[construction]
         rev, alpha, k, sweep, base = main.revision, main.alpha, main.k, main.sweep, main.base
@@ -451,7 +458,7 @@ def _recorded(config: DemoConfig) -> dict[str, Any]:
     if not d["compare"]:
         del d["compare"]
     if not d["condition"]:
-        for key in ("condition", "condition_layer", "condition_fpr", "n_condition"):
+        for key in ("condition", "condition_layer", "condition_position", "condition_fpr", "n_condition"):
             del d[key]
     return d
 
@@ -560,9 +567,12 @@ def add_arguments(p: Any) -> None:
                                        "prompt for the modality construction, else all)")
     p.add_argument("--condition", choices=("gate", "graded"),
                    help="steer only the requests a condition fitted on train image requests flags "
-                        "(constructions steered at all/generated positions; default: unconditional)")
+                        "(every construction; default: unconditional)")
     p.add_argument("--condition-layer", type=int, help="the layer whose resid_pre the condition reads "
                                                         "(default: 40%% of the depth)")
+    p.add_argument("--condition-position", choices=("last", "mean", "prompt"),
+                   help="where the condition reads it: the last prompt token (default), the mean over "
+                        "text tokens, or over every prompt token")
     p.add_argument("--device", help="cuda, cpu, ... for --model")
     p.add_argument("--dtype", help="float16, bfloat16, float32 or auto for --model")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: 1 for small models such "
@@ -587,7 +597,7 @@ def run_cli(args: Any) -> int:
                "n_val": args.n_val, "n_test": args.n_test, "max_new_tokens": args.max_new_tokens,
                "batch_size": args.batch_size, "positions": args.positions,
                "construction": args.construction, "condition": args.condition,
-               "condition_layer": args.condition_layer}
+               "condition_layer": args.condition_layer, "condition_position": args.condition_position}
     config = replace(config, **{k: v for k, v in changes.items() if v is not None})
     if args.data is not None and args.model is None:
         raise InputError("--data is for real models; add --model ID_OR_PATH (the organism brings its own requests).")

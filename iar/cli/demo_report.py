@@ -18,6 +18,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+#: how the report names a condition's position
+_WHERE = {"last": "last prompt token", "mean": "mean over the prompt's text tokens",
+          "prompt": "mean over every prompt token"}
+
 
 def tradeoff(sweep: Sequence[Mapping[str, Any]], base: Mapping[str, Any], chosen: Mapping[str, Any],
              keep: float) -> go.Figure:
@@ -246,11 +250,13 @@ def render(summary: Mapping[str, Any], figures: Mapping[str, go.Figure],
                           f"{_pct(f['text']['benign'])}" for c, f in (cond.get("fired_test") or {}).items())
         parts.append(f"<p>Conditional steering ({html.escape(str(cond.get('condition')))}): a linear "
                      f"condition on <code>{html.escape(str(cond.get('site')))}</code> of layer {cond.get('layer')} "
-                     f"(last prompt token), fitted on train image requests, threshold at "
+                     f"({_WHERE.get(cond.get('position'), html.escape(str(cond.get('position'))))}), fitted on train image requests, threshold at "
                      f"{_pct(cond.get('calibration_fpr'))} false positives on other benign train requests, "
                      f"decides per request whether to steer. It fired on the test requests as follows: "
-                     f"{fired}. Constructions steered at the prompt only stay unconditional: "
-                     f"{html.escape(', '.join(cond.get('ungated') or []) or 'none')}.</p>")
+                     f"{fired}. It gates every construction; heads at or before its layer get the "
+                     f"decision from a look-ahead pass over the prompt (<code>iar.steer(..., lookahead=True)"
+                     f"</code>), so the requests it flags are steered exactly as unconditional steering "
+                     f"would steer them.</p>")
     constructions = get("constructions") or {}
     if constructions:
         parts.append("<h2>Contrast constructions side by side</h2>")

@@ -60,14 +60,10 @@ class Construction:
         return self.revision, self.k, self.alpha, self.positions, self.when
 
 
-#: steering scopes that reach the generated tokens: a condition read in the prompt can gate them
-#: whatever layer it reads (heads before it are steered from the first generated token on)
-GATEABLE = ("all", "generated")
-
 
 def fit_condition(vlm: Any, dataset: Any, config: Any, seed: int, progress: bool = True) -> Any:
     """The demo's condition (``DemoConfig.condition``): an :class:`iar.Condition` on ``resid_pre``
-    at ``config.condition_layer`` (None: 40% of the depth), read at the last prompt token.
+    at ``config.condition_layer`` (None: 40% of the depth), read at ``config.condition_position``.
 
     Fitted on ``config.n_condition`` harmful vs as many benign *train* image requests (another draw
     than the contrast set's), its threshold calibrated to ``config.condition_fpr`` false positives
@@ -94,7 +90,7 @@ def fit_condition(vlm: Any, dataset: Any, config: Any, seed: int, progress: bool
 
     def feats(items: Sequence[DemoItem]) -> Any:
         return iar.condition.record(vlm, [it.prompt for it in items], [it.image for it in items],
-                                    site="resid_pre", layer=layer, position="last",
+                                    site="resid_pre", layer=layer, position=config.condition_position,
                                     batch_size=config.batch_size, progress=progress)
 
     return iar.Condition.fit(feats(fit_h), feats(fit_b), site="resid_pre", layer=layer,
@@ -375,5 +371,5 @@ def examples(items: Sequence[DemoItem], rows: Sequence[dict[str, Any]], n: int) 
     return out
 
 
-__all__ = ["GATEABLE", "Construction", "Generator", "condition_summary", "contrast_set", "directions_cosine", "examples",
+__all__ = ["Construction", "Generator", "condition_summary", "contrast_set", "directions_cosine", "examples",
            "fit_condition", "label", "revise_and_sweep", "side"]
