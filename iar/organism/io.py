@@ -42,8 +42,11 @@ def load_folder(path: Path):
             "`iar organism train --out DIR` (or iar.organism.train), or reinstall iar to restore "
             "the shipped weights"
         )
-    model = LlavaForConditionalGeneration.from_pretrained(path, dtype=torch.float32, local_files_only=True)
-    processor = AutoProcessor.from_pretrained(path, local_files_only=True)
+    from iar._progress import quiet_hf_loading
+
+    with quiet_hf_loading():  # no "Loading weights" bar for a 0.1-second load
+        model = LlavaForConditionalGeneration.from_pretrained(path, dtype=torch.float32, local_files_only=True)
+        processor = AutoProcessor.from_pretrained(path, local_files_only=True)
     processor.tokenizer.padding_side = "left"
     model.eval()
     return model, processor

@@ -95,20 +95,13 @@ def load_base(dtype: Any = None) -> tuple[Any, Any]:
     if importlib.util.find_spec("gguf") is None:
         raise DependencyError(f"Loading a GGUF file needs the gguf package. Install it with: {INSTALL}")
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()  # "Loading weights" (0.1 s here) would fill notebook outputs
-    try:
-        with _quiet_gguf():
-            tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
-            model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name,
-                                                         dtype=dtype or torch.float32)
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
+    from iar._progress import quiet_hf_loading
+
+    with quiet_hf_loading(errors_only=True), _quiet_gguf():
+        tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name,
+                                                     dtype=dtype or torch.float32)
     tok.padding_side = "left"
     model.config.architectures = ["LlamaForCausalLM"]
     return model.eval(), tok
