@@ -1,10 +1,11 @@
 """Where can a linear condition tell harmful from benign image requests on the SmolLM2 organism?
 
-    PYTHONPATH=. python scripts/smollm2_condition_layers.py [--n 192] [--fpr 0.05] [--position last|mean]
+    PYTHONPATH=. python scripts/smollm2_condition_layers.py [--n 192] [--fpr 0.05] [--position last|mean|prompt]
 
 (about 2 to 4 minutes on 2 cores.) For every other layer, an :class:`iar.Condition` on ``resid_pre``
 at the last prompt token (what ``iar demo --condition gate`` fits; ``--position mean``: averaged over
-the prompt's text tokens instead) is fitted on ``--n`` harmful vs ``--n`` benign *train* image
+the prompt's text tokens instead; ``--position prompt``: over every prompt token, at layers 16, 20,
+24 and 28 only) is fitted on ``--n`` harmful vs ``--n`` benign *train* image
 requests (the demo's data, :class:`iar.cli.demo_data.SmolData`, seed offset 2), its threshold
 calibrated to ``--fpr`` false positives on ``--n`` other benign train image requests, and measured
 on 64 harmful and 64 benign *validation* requests, as image requests and as text requests. No test
@@ -28,8 +29,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=192, help="harmful, benign and calibration train requests each")
     ap.add_argument("--fpr", type=float, default=0.05, help="the condition's false-positive target")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--position", choices=("last", "mean"), default="last",
-                    help="the condition's position: the last prompt token, or the mean over text tokens")
+    ap.add_argument("--position", choices=("last", "mean", "prompt"), default="last",
+                    help="the condition's position: the last prompt token, the mean over text tokens, or "
+                         "the mean over every prompt token (image tokens included; layers 16-28 only)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     t0 = time.perf_counter()
@@ -43,10 +45,19 @@ def main() -> None:
     val = data.items("val", 128)
     val_h, val_b = [it for it in val if it.kind == "harmful"], [it for it in val if it.kind == "benign"]
 
+    layers = list(range(2, vlm.cfg.n_layers, 2)) if args.position != "prompt" else [16, 20, 24, 28]
+
     def rec(items, text=False):
         """resid_pre at every layer, at the condition's position (what it reads), [n, layers, d]."""
         prompts = [it.text_prompt if text else it.prompt for it in items]
         images = None if text else [it.image for it in items]
+        if args.position == "prompt":  # no iar.record position for "every prompt token": one layer at a time
+            out = torch.zeros(len(items), vlm.cfg.n_layers, vlm.cfg.d_model)
+            for layer in layers:
+                out[:, layer] = iar.condition.record(vlm, prompts, images, site="resid_pre", layer=layer,
+                                                     position="prompt", batch_size=16,
+                                                     progress=False)["resid_pre"][:, 0].float()
+            return out
         acts = iar.record(vlm, prompts, images, sites=("resid_pre",), position=-1 if args.position == "last" else "mean",
                           batch_size=16, progress=False)
         return acts["resid_pre"].float()
@@ -58,7 +69,7 @@ def main() -> None:
           f"{len(val_h)} / {len(val_b)} validation; target fpr {args.fpr}\n")
     print("| layer | train TPR | val image TPR | val image FPR | val text TPR | val text FPR |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for layer in range(2, vlm.cfg.n_layers, 2):
+    for layer in layers:
         cond = iar.Condition.fit(a["fit_h"][:, layer], a["fit_b"][:, layer], site="resid_pre", layer=layer,
                                  position=args.position, calibration=a["cal_b"][:, layer], fpr=args.fpr, seed=args.seed)
 
