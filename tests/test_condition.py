@@ -187,10 +187,27 @@ def test_with_lookahead_a_late_condition_steers_like_unconditional_steering(vlm,
     assert vlm._lookahead == {}  # removed with the handle
     assert _same(always, unconditional) and not _same(always, plain)
     assert _same(_gen(vlm, batch, **kw, when=_cond(vlm, math.inf, **late)), plain)
-    with iar.steer(vlm, **kw):  # vlm.forward decides ahead too
+    with iar.steer(vlm, **kw):  # vlm.forward decides ahead too; run_with_cache keeps the prompt pass
         want = vlm.forward(batch)
+        _, want_cache = vlm.run_with_cache(batch)
     with iar.steer(vlm, **kw, when=_cond(vlm, -math.inf, **late)):
         assert torch.equal(vlm.forward(batch), want)
+        _, cache = vlm.run_with_cache(batch)
+    assert list(cache.keys()) == list(want_cache.keys())
+    assert all(torch.equal(cache[k], want_cache[k]) for k in want_cache.keys())
+
+
+def test_lookahead_is_exact_through_the_bridge_too(vlm, rev, batch):
+    """The look-ahead pass stops inside a forward by an exception: through the TransformerLens
+    bridge (no fast path) as well, always-firing equals unconditional steering bit for bit."""
+    kw = dict(revision=rev, heads=[(0, 1), (1, 2)], alpha=6.0)
+    vlm.fast = False
+    try:
+        unconditional = _gen(vlm, batch, **kw)
+        always = _gen(vlm, batch, **kw, when=_cond(vlm, -math.inf, site="resid_post", layer=1))
+    finally:
+        vlm.fast = True
+    assert always.path == "bridge" and _same(always, unconditional)
 
 
 def test_lookahead_decides_on_the_prompt_as_it_runs_without_the_steer(vlm, rev, batch):
