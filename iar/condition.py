@@ -1,11 +1,11 @@
 """Conditions: decide per prompt, from its activations at one site, whether (and how strongly) to steer.
 
 A :class:`Condition` is a linear score on one hook site at one layer, read at one position of the
-prompt (``"last"`` token, ``"mean"`` over the text tokens, or ``"prompt"``: the mean over every
-prompt token, image tokens included), plus a threshold calibrated on held-out benign prompts to
-a target false-positive rate. ``iar.steer(..., when=condition)`` reads the site while the prompt is
-being run (the prefill of :meth:`iar.VLM.generate`, or :meth:`iar.VLM.forward`): one projection per
-prompt, no second forward pass. In ``"gate"`` mode a prompt is steered with the full alpha or not
+prompt (``"last"`` token, ``"mean"`` over the text tokens, ``"image"``: the mean over the image
+tokens, or ``"prompt"``: the mean over every prompt token, image tokens included), plus a threshold
+calibrated on held-out benign prompts to a target false-positive rate. ``iar.steer(...,
+when=condition)`` reads the site while the prompt is being run (the prefill of
+:meth:`iar.VLM.generate`, or :meth:`iar.VLM.forward`): one projection per prompt. In ``"gate"`` mode a prompt is steered with the full alpha or not
 at all; in ``"graded"`` mode alpha is scaled by ``clip((score - threshold) / scale, 0, 1)``, where
 ``scale`` is the distance from the threshold to the median score of the harmful fitting prompts.
 
@@ -19,11 +19,11 @@ at all; in ``"graded"`` mode alpha is scaled by ``clip((score - threshold) / sca
 When is the decision known? Within the prefill it is known once the condition's hook point has
 fired: steered sites *after* it in the forward pass (a higher layer, or a later site of the same
 layer) are steered at the prompt positions in that same pass, exactly as unconditional steering
-would. Steered sites at or *before* the condition's site cannot see the decision in the prefill;
-they are steered from the first generated token on (their prompt positions are never steered),
-and a scope that covers only prompt positions at such a site is refused with an error. Read the
-condition at an early layer (``resid_pre`` of layer 0 reads the spliced embeddings) when the
-steered heads are early.
+would. Steered sites at or *before* the condition's site ran before the decision existed: by
+default (``iar.steer(..., lookahead=None)``) the prompt is then run once more beforehand, up to the
+condition's hook point, to decide first, so those sites are steered exactly as unconditional
+steering would steer the prompts that fire; with ``lookahead=False`` they are steered from the
+first generated token on (a scope that covers only prompt positions there is refused).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from iar.model import VLM, Batch
 
 FORMAT = "iar.Condition"
-POSITIONS = ("last", "mean", "prompt")
+POSITIONS = ("last", "mean", "image", "prompt")
 MODES = ("gate", "graded")
 METHODS = ("probe", "direction")
 # the order in which the hook points of one block fire
@@ -76,8 +76,8 @@ def _weights(batch: Batch, position: str, n: int) -> Tensor:
         w = torch.zeros(len(batch), n, device=batch.attention_mask.device)
         w[:, n - 1] = 1.0  # left padding: the last column is every prompt's last token
         return w
-    sel = batch.text_positions if position == "mean" else batch.attention_mask.bool()
-    sel = sel[:, :n]
+    sel = {"mean": batch.text_positions, "image": batch.image_positions}.get(position, batch.attention_mask.bool())
+    sel = sel[:, :n]  # "image" on a prompt without an image: no column, the zero vector
     counts = sel.sum(-1, keepdim=True).clamp(min=1)
     return sel.float() / counts.float()
 
@@ -109,7 +109,8 @@ def record(vlm: VLM, prompts: Any, images: Any = None, *, site: str = "resid_pre
         images: ``None`` or one PIL image / ``None`` per prompt.
         site: one of ``iar.activations`` sites (``"resid_pre"``, ``"resid_post"``, ``"z"``, ...).
         layer: the block.
-        position: ``"last"``, ``"mean"`` (text tokens) or ``"prompt"`` (every prompt token).
+        position: ``"last"``, ``"mean"`` (text tokens), ``"image"`` (image tokens; the zero vector
+            for a prompt without an image) or ``"prompt"`` (every prompt token).
         batch_size: prompts per forward pass.
         progress: a tqdm bar.
 
@@ -163,7 +164,7 @@ def _check_where(site: Any, layer: Any, position: Any, n_layers: int | None = No
 def _position_of(acts: Any) -> str | None:
     """The condition position that activations were recorded at (from their meta), if known."""
     pos = getattr(acts, "meta", {}).get("position")
-    return {-1: "last", "mean": "mean", "last": "last", "prompt": "prompt"}.get(pos)
+    return {-1: "last", "mean": "mean", "last": "last", "image": "image", "prompt": "prompt"}.get(pos)
 
 
 def _matrix(acts: Any, site: str, layer: int, which: str) -> Tensor:
@@ -289,7 +290,7 @@ class Condition:
             acts_benign: activations of prompts that should not be steered (same forms).
             site: the hook site (``"resid_pre"``, ``"resid_post"``, ``"z"``, ...).
             layer: the block.
-            position: where the prompt is read: ``"last"``, ``"mean"`` or ``"prompt"``; taken from
+            position: where the prompt is read: ``"last"``, ``"mean"``, ``"image"`` or ``"prompt"``; taken from
                 the activations' meta when they carry it (``iar.record``'s ``position=-1`` is
                 ``"last"``, ``"mean"`` is ``"mean"``); default ``"last"``.
             fpr: target false-positive rate on benign prompts.

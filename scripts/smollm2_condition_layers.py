@@ -1,11 +1,11 @@
 """Where can a linear condition tell harmful from benign image requests on the SmolLM2 organism?
 
-    PYTHONPATH=. python scripts/smollm2_condition_layers.py [--n 192] [--fpr 0.05] [--position last|mean|prompt]
+    PYTHONPATH=. python scripts/smollm2_condition_layers.py [--n 192] [--fpr 0.05] [--position last|mean|image|prompt]
 
 (about 2 to 4 minutes on 2 cores.) For every other layer, an :class:`iar.Condition` on ``resid_pre``
 at the last prompt token (what ``iar demo --condition gate`` fits; ``--position mean``: averaged over
-the prompt's text tokens instead; ``--position prompt``: over every prompt token, at layers 16, 20,
-24 and 28 only) is fitted on ``--n`` harmful vs ``--n`` benign *train* image
+the prompt's text tokens instead; ``--position image`` / ``prompt``: over its image tokens / every
+prompt token, at layers 16, 20, 24 and 28 only) is fitted on ``--n`` harmful vs ``--n`` benign *train* image
 requests (the demo's data, :class:`iar.cli.demo_data.SmolData`, seed offset 2), its threshold
 calibrated to ``--fpr`` false positives on ``--n`` other benign train image requests, and measured
 on 64 harmful and 64 benign *validation* requests, as image requests and as text requests. No test
@@ -29,9 +29,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=192, help="harmful, benign and calibration train requests each")
     ap.add_argument("--fpr", type=float, default=0.05, help="the condition's false-positive target")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--position", choices=("last", "mean", "prompt"), default="last",
-                    help="the condition's position: the last prompt token, the mean over text tokens, or "
-                         "the mean over every prompt token (image tokens included; layers 16-28 only)")
+    ap.add_argument("--position", choices=("last", "mean", "image", "prompt"), default="last",
+                    help="the condition's position: the last prompt token, the mean over text tokens, over "
+                         "image tokens or over every prompt token (image and prompt: layers 16-28 only)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     t0 = time.perf_counter()
@@ -45,17 +45,18 @@ def main() -> None:
     val = data.items("val", 128)
     val_h, val_b = [it for it in val if it.kind == "harmful"], [it for it in val if it.kind == "benign"]
 
-    layers = list(range(2, vlm.cfg.n_layers, 2)) if args.position != "prompt" else [16, 20, 24, 28]
+    per_layer = args.position in ("image", "prompt")  # no iar.record position for these: one layer at a time
+    layers = [16, 20, 24, 28] if per_layer else list(range(2, vlm.cfg.n_layers, 2))
 
     def rec(items, text=False):
         """resid_pre at every layer, at the condition's position (what it reads), [n, layers, d]."""
         prompts = [it.text_prompt if text else it.prompt for it in items]
         images = None if text else [it.image for it in items]
-        if args.position == "prompt":  # no iar.record position for "every prompt token": one layer at a time
+        if per_layer:
             out = torch.zeros(len(items), vlm.cfg.n_layers, vlm.cfg.d_model)
             for layer in layers:
                 out[:, layer] = iar.condition.record(vlm, prompts, images, site="resid_pre", layer=layer,
-                                                     position="prompt", batch_size=16,
+                                                     position=args.position, batch_size=16,
                                                      progress=False)["resid_pre"][:, 0].float()
             return out
         acts = iar.record(vlm, prompts, images, sites=("resid_pre",), position=-1 if args.position == "last" else "mean",

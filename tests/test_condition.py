@@ -88,9 +88,23 @@ def test_fit_reads_the_position_from_recorded_activations(vlm):
         Condition.fit(acts, acts, site="resid_post", layer=1, position="last")
 
 
-def test_recorded_features_equal_what_the_condition_reads_while_steering(vlm, rev, batch):
+def test_the_image_position_is_the_mean_over_image_tokens_and_zero_without_an_image(vlm, batch):
     acts = iar.condition.record(vlm, PROMPTS, [tiny_image(1), None, tiny_image(2)], site="resid_pre",
-                                layer=1, position="mean", progress=False)
+                                layer=1, position="image", progress=False)
+    _, cache = vlm.run_with_cache(batch)
+    resid = cache["blocks.1.hook_resid_pre"]
+    for i, has_image in enumerate([True, False, True]):
+        cols = batch.image_positions[i, :batch.seq_len]
+        assert bool(cols.any()) == has_image
+        want = resid[i, :batch.seq_len][cols].mean(0) if has_image else torch.zeros(vlm.cfg.d_model)
+        assert torch.allclose(acts["resid_pre"][i, 0], want.float(), atol=1e-5)
+    assert Condition.fit(acts, acts, site="resid_pre", layer=1, holdout=0.34).position == "image"
+
+
+@pytest.mark.parametrize("position", ["mean", "image"])
+def test_recorded_features_equal_what_the_condition_reads_while_steering(vlm, rev, batch, position):
+    acts = iar.condition.record(vlm, PROMPTS, [tiny_image(1), None, tiny_image(2)], site="resid_pre",
+                                layer=1, position=position, progress=False)
     cond = Condition.fit(acts, acts, site="resid_pre", layer=1, holdout=0.34, mode="graded")
     with iar.steer(vlm, rev, heads=[(1, 0)], alpha=1.0, when=cond) as h:
         gen = vlm.generate(batch, max_new_tokens=2)

@@ -348,5 +348,5 @@ def test_unconditional_summary_keeps_its_keys():
     assert not any(k.startswith("condition") or k == "n_condition" for k in _recorded(DemoConfig()))
     with pytest.raises(InputError, match="condition must be 'gate', 'graded' or None"):
         DemoConfig(condition="always").check()
-    with pytest.raises(InputError, match="condition_position must be 'last', 'mean' or 'prompt'"):
+    with pytest.raises(InputError, match="condition_position must be one of"):
         DemoConfig(condition="gate", condition_position="first").check()

@@ -49,6 +49,7 @@ from iar.cli.demo_config import ALPHAS, ALPHAS_SMOLLM2, CONSTRUCTIONS, RULE, Dem
 from iar.cli.demo_data import default_data, make
 from iar.cli.demo_stages import Generator, condition_summary, fit_condition, label, revise_and_sweep, side
 from iar.cli.demo_stages import examples as demo_examples
+from iar.condition import POSITIONS
 from iar.errors import InputError
 
 SUMMARY = "summary.json"
@@ -373,9 +374,9 @@ def add_arguments(p: Any) -> None:
                         "(every construction; default: unconditional)")
     p.add_argument("--condition-layer", type=int, help="the layer whose resid_pre the condition reads "
                                                         "(default: 40%% of the depth)")
-    p.add_argument("--condition-position", choices=("last", "mean", "prompt"),
+    p.add_argument("--condition-position", choices=POSITIONS,
                    help="where the condition reads it: the last prompt token (default), the mean over "
-                        "text tokens, or over every prompt token")
+                        "text tokens, image tokens, or every prompt token")
     p.add_argument("--device", help="cuda, cpu, ... for --model")
     p.add_argument("--dtype", help="float16, bfloat16, float32 or auto for --model")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: 1 for small models such "

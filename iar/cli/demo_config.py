@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from iar.condition import POSITIONS
 from iar.errors import InputError
 
 CONSTRUCTIONS = ("modality", "single_response", "multi_response")
@@ -57,7 +58,8 @@ class DemoConfig:
             decide in a look-ahead pass, ``iar.steer(..., lookahead=True)``); None: unconditional.
         condition_layer: the block whose ``resid_pre`` the condition reads (None: 40% of the depth).
         condition_position: where it reads it: ``"last"`` (the last prompt token), ``"mean"`` (the
-            mean over the prompt's text tokens) or ``"prompt"`` (the mean over every prompt token).
+            mean over the prompt's text tokens), ``"image"`` (over its image tokens) or ``"prompt"``
+            (over every prompt token).
         condition_fpr: the condition's false-positive target on benign train image requests.
         n_condition: harmful and benign train image requests the condition is fitted on.
 
@@ -146,8 +148,8 @@ class DemoConfig:
             raise InputError(f"DemoConfig.keep must be in (0, 1], got {self.keep!r}.")
         if self.condition not in (None, "gate", "graded"):
             raise InputError(f"DemoConfig.condition must be 'gate', 'graded' or None, got {self.condition!r}.")
-        if self.condition_position not in ("last", "mean", "prompt"):
-            raise InputError(f"DemoConfig.condition_position must be 'last', 'mean' or 'prompt', got "
+        if self.condition_position not in POSITIONS:
+            raise InputError(f"DemoConfig.condition_position must be one of {POSITIONS}, got "
                              f"{self.condition_position!r}.")
         if not 0 < self.condition_fpr < 1 or not (isinstance(self.n_condition, int) and self.n_condition >= 2):
             raise InputError(f"DemoConfig.condition_fpr must be in (0, 1) and n_condition an int >= 2, got "

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 #: how the report names a condition's position
 _WHERE = {"last": "last prompt token", "mean": "mean over the prompt's text tokens",
-          "prompt": "mean over every prompt token"}
+          "image": "mean over the prompt's image tokens", "prompt": "mean over every prompt token"}
 
 
 def tradeoff(sweep: Sequence[Mapping[str, Any]], base: Mapping[str, Any], chosen: Mapping[str, Any],
