@@ -135,19 +135,29 @@ def record(vlm: VLM, prompts: Any, images: Any = None, *, site: str = "resid_pre
     out: list[Tensor] = []
 
     def hook(act: Tensor, hook: Any = None) -> None:
+        if vlm.deciding is not None:  # a conditional steer's look-ahead pass: not the prompt pass
+            return
         out.append(features(act, vlm.step.batch, position).cpu())
+        raise _Read  # the layers after this one are not needed
 
     name = SITES[site].format(l=layer)
     with torch.inference_mode(), vlm.bridge.hooks(fwd_hooks=[(name, hook)]):
         for start in tqdm(range(0, len(prompts), batch_size), desc="record condition",
                           disable=not progress, unit="batch"):
             stop = start + batch_size
-            vlm.forward(vlm.encode(prompts[start:stop], images[start:stop]), last_only=True)
+            try:
+                vlm.forward(vlm.encode(prompts[start:stop], images[start:stop]), last_only=True)
+            except _Read:
+                pass
     cfg = vlm.cfg
     meta = {"model": cfg.name_or_path, "model_type": cfg.model_type, "config_hash": cfg.config_hash,
             "position": position, "condition_layer": layer, "sites": [site],
             "has_image": [im is not None for im in images]}
     return Activations({site: torch.cat(out)[:, None]}, meta=meta)
+
+
+class _Read(Exception):
+    """Stops :func:`record`'s forward pass once its hook point has been read."""
 
 
 def _check_where(site: Any, layer: Any, position: Any, n_layers: int | None = None) -> tuple[str, int, str]:

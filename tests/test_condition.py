@@ -101,6 +101,23 @@ def test_the_image_position_is_the_mean_over_image_tokens_and_zero_without_an_im
     assert Condition.fit(acts, acts, site="resid_pre", layer=1, holdout=0.34).position == "image"
 
 
+def test_record_stops_at_its_hook_and_ignores_a_look_ahead_pass(vlm, rev, batch):
+    """No layer after the recorded one runs; under a steer with a look-ahead, the features are
+    those of the prompt pass (the steered run), recorded once per prompt."""
+    later = []
+    with vlm.hooks(fwd_hooks=[("blocks.1.hook_resid_post", lambda act, hook: later.append(1))]):
+        iar.condition.record(vlm, PROMPTS, site="resid_pre", layer=1, progress=False)
+    assert later == []
+    kw = dict(revision=rev, heads=[(0, 1), (0, 3)], alpha=6.0)
+    with iar.steer(vlm, **kw):
+        want = iar.condition.record(vlm, PROMPTS, site="resid_post", layer=1, progress=False)
+    with iar.steer(vlm, **kw, when=_cond(vlm, -math.inf, site="resid_post", layer=1)) as h:
+        assert h.lookahead
+        got = iar.condition.record(vlm, PROMPTS, site="resid_post", layer=1, progress=False)
+    assert got["resid_post"].shape == (len(PROMPTS), 1, vlm.cfg.d_model)
+    assert torch.equal(got["resid_post"], want["resid_post"])
+
+
 @pytest.mark.parametrize("position", ["mean", "image"])
 def test_recorded_features_equal_what_the_condition_reads_while_steering(vlm, rev, batch, position):
     acts = iar.condition.record(vlm, PROMPTS, [tiny_image(1), None, tiny_image(2)], site="resid_pre",
